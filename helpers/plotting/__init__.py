@@ -1,0 +1,10 @@
+"""Figures of the collection: one function per figure kind, each returning the figure.
+
+One module per topic; everything is re-exported here so notebooks write
+``from helpers import plotting; plotting.activity_traces(...)``.
+"""
+from .common import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403  -- notebooks 01, 02
+from .ring import *  # noqa: F401,F403  -- notebook 03
+from .grid import *  # noqa: F401,F403  -- notebooks 04, 05
+from .hmax import *  # noqa: F401,F403  -- notebooks 06, 07
