@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Set up the environment and open the notebooks, or run the tests -- one command each.
+
+    python3 tasks.py lab      # create .venv (first time), install, open JupyterLab on notebooks/
+    python3 tasks.py test     # create .venv (first time), install, run the whole test suite
+
+Needs only Python 3.11 with its standard library. The environment is .venv/ in this folder,
+installed from requirements.txt plus this package (pip install -e .); it is reinstalled
+only when requirements.txt or pyproject.toml change.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> None:
+    """Create .venv and install the pinned requirements and the helpers package."""
+    if sys.version_info[:2] != (3, 11):
+        print(f"warning: the pins are tested on Python 3.11, this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV}")
+        venv.create(VENV, with_pip=True)
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-q", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-r", str(ROOT / "requirements.txt")], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    STAMP.write_text(_fingerprint())
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("lab", "test", "setup"):
+        print(__doc__)
+        return 2
+    setup()
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if argv[0] == "lab":
+        cmd = [str(PY), "-m", "jupyter", "lab", str(ROOT / "notebooks"), *argv[1:]]
+    elif argv[0] == "test":
+        env.setdefault("MPLBACKEND", "Agg")
+        cmd = [str(PY), "-m", "pytest", *argv[1:]]
+    else:
+        return 0
+    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
