@@ -285,7 +285,7 @@ def path_integration(t: Any, true: Any, decoded_clean: Any, decoded_noisy: Any,
     a0.plot(t, breaks(noisy[:, 0]), color=INHIBITION, lw=1.2, alpha=0.8, label="ring, one noisy trial" + nlab)
     a0.set_ylabel("heading (deg)")
     a0.set_yticks([0, 90, 180, 270, 360])
-    a0.legend(fontsize=9, loc="upper right", ncol=3)
+    a0.legend(fontsize=10, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3)
     a1.plot(t, err_clean, color=EXCITATION, lw=2, label="no noise")
     a1.plot(t, err_noisy, color=INHIBITION, lw=2, label=f"noisy, RMS over {noisy.shape[1]} trials")
     a1.set_xlabel("time (s)")
