@@ -245,9 +245,10 @@ print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no
 # amplitude A. Where the bump ends is where the tuned (cosine) feedback exactly balances the
 # leak, and the cosine part of the feedback depends only on J1 and on the shape of the
 # truncated cosine. So the tuning width is a property of the connectivity: more arousal
-# (more uniform input) gives a taller bump of the same width -- contrast-invariant tuning,
-# as seen in head-direction cells whose firing scales with running speed while the tuning
-# width stays put.
+# (more uniform input) gives a taller bump of the same width. This is the contrast-invariant
+# tuning for which Ben-Yishai et al. first built the model (orientation tuning in V1): the
+# prediction is that gain changes scale the rates of head-direction cells but leave their
+# tuning width unchanged.
 # ### END SOLUTION
 
 # %% [markdown]
@@ -373,8 +374,9 @@ print(f"without noise: max error {err_clean.max():.2f} deg over {duration:.0f} s
       f"with noise: RMS error {err_noisy[len(t) // 10]:.1f} deg at {t[len(t) // 10]:.0f} s, {err_noisy[-1]:.1f} deg at the end")
 
 # %% [markdown]
-# Without noise the ring follows the heading to within a few degrees: the error comes from
-# the bump lagging by about one time constant and from the slight non-linearity of the speed.
+# Without noise the ring follows the heading to within a few degrees, and the error does not
+# grow: it comes from the bump lagging the heading by about one time constant (an error of
+# about $\omega\tau$).
 # With noise the error grows: nothing pulls the bump back to the truth, because **every**
 # position is equally stable. The bump performs a random walk, so its variance should grow
 # linearly in time, $\mathrm{Var}\,\theta(t) = 2Dt$. Check it with many noisy trials of a
@@ -509,12 +511,13 @@ if learned is not None:
 # %% [markdown]
 # ## 8. A ring in the fly, and a ring versus a register
 #
-# Kim, Rouault, Druckmann & Jayaraman (2017) imaged the E-PG neurons of the *Drosophila*
-# ellipsoid body, a real ring of neurons in the fly's brain. A single bump of activity moves
-# around the ring as the fly turns, also in darkness; the bump can be moved by stimulating
-# neurons optogenetically and it *jumps* there, or is pulled there, in a way that depends on
-# the distance -- the signatures of a ring attractor with local excitation and broad
-# inhibition. Their models used 256 neurons and the kernels of this notebook.
+# In the *Drosophila* ellipsoid body the E-PG neurons form a real ring: a single bump of
+# activity tracks the fly's heading as it turns, also in darkness (Seelig & Jayaraman 2015).
+# Kim, Rouault, Druckmann & Jayaraman (2017) tested whether this circuit is a ring attractor:
+# the bump persists without input, there is only ever one, and when neurons elsewhere on the
+# ring are stimulated optogenetically the bump either flows or jumps there, depending on the
+# distance -- as an attractor with local excitation and broad inhibition predicts. Their
+# models used 256 neurons and the kernels of this notebook (cosine, difference of von Mises).
 
 # %% [markdown]
 # **Think!** A CPU stores a heading in a register: a number that is exact until overwritten.
