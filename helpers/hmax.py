@@ -1,0 +1,869 @@
+"""HMAX: a hierarchy of template matching (S) and max pooling (C) layers.
+
+The model of Riesenhuber & Poggio (1999), in the form of Serre, Wolf, Bileschi, Riesenhuber &
+Poggio (2007, IEEE PAMI 29:411, table 1) and Serre, Oliva & Poggio (2007, PNAS 104:6424):
+
+* **S1** -- Gabor filters at 4 orientations and 16 sizes (7..37 px); the response is
+  ``|image * filter| / sqrt(local sum of image^2)`` (simple cells).
+* **C1** -- max over the two sizes of a band, then max over N x N neighbourhoods every N/2 px
+  (complex cells: tolerance to position and scale).
+* **S2** -- radial-basis units ``exp(-||X - P||^2 / (2 sigma^2))`` comparing every C1 patch X with
+  stored prototypes P (4 x 4 ... 16 x 16 x 4 orientations), sampled from C1 maps of natural images.
+* **C2** -- global max of each S2 prototype map over positions and bands (invariant features).
+
+Implementation notes. Convolutions are batched in the Fourier domain (torch.fft): S1 is one
+transform per image and one inverse transform per filter; S2 uses the expansion
+``||X - P||^2 = ||X||^2 - 2 X.P + ||P||^2`` where ``X.P`` is a correlation computed with FFTs and
+``||X||^2`` is a box sum from an integral image. Orientation angles are those of the preferred
+bar, in degrees counter-clockwise from horizontal (0 = horizontal bar, 90 = vertical bar).
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import validation as val
+from .paths import CACHE_DIR
+
+__all__ = [
+    "ORIENTATIONS",
+    "S1_SIZES",
+    "GAMMA",
+    "SIGMA_PER_LAMBDA",
+    "C1_POOL",
+    "C1_STEP",
+    "PATCH_SIZES",
+    "N_PER_SIZE",
+    "S2_SIGMA",
+    "PROTOTYPE_BAND",
+    "s1_parameters",
+    "gabor_filter",
+    "filter_bank",
+    "c1_pool",
+    "c1_sizes",
+    "HMAX",
+    "sample_prototypes",
+    "default_prototypes",
+    "load_patch_set",
+    "save_patch_set",
+    "benchmark",
+    "pool",
+    "pooling_experiments",
+    "invariance_curves",
+    "decode_accuracy",
+]
+
+# --- Serre et al. 2007 (IEEE PAMI, table 1) -------------------------------------------------
+#: S1 orientations, degrees (orientation of the preferred bar).
+ORIENTATIONS: tuple[float, ...] = (0.0, 45.0, 90.0, 135.0)
+#: S1 receptive-field sizes, px: 7, 9, ..., 37 (two per band, 8 bands).
+S1_SIZES: tuple[int, ...] = tuple(range(7, 38, 2))
+#: Spatial aspect ratio of the Gabor envelope.
+GAMMA = 0.3
+#: sigma = 0.8 lambda.
+SIGMA_PER_LAMBDA = 0.8
+#: C1 pooling grid N (px of S1) per band; C1 units are placed every N / 2 px.
+C1_POOL: tuple[int, ...] = (8, 10, 12, 14, 16, 18, 20, 22)
+C1_STEP: tuple[int, ...] = tuple(n // 2 for n in C1_POOL)
+#: S2 prototype sizes (C1 units per side; each covers the 4 orientations).
+PATCH_SIZES: tuple[int, ...] = (4, 8, 12, 16)
+#: Prototypes per size in Serre's public code (the "universal patch set" has 400).
+N_PER_SIZE = 250
+#: Width of the S2 radial-basis tuning.
+S2_SIGMA = 1.0
+#: Prototypes are sampled from C1 maps of this band (1-based, as in the paper).
+PROTOTYPE_BAND = 2
+# ---------------------------------------------------------------------------------------------
+
+#: Orientation order of the channels in Serre's MATLAB patch files.
+MATLAB_ORIENTATIONS: tuple[float, ...] = (90.0, -45.0, 0.0, 45.0)
+
+
+def s1_parameters() -> list[dict[str, float]]:
+    """Parameters of the 16 S1 filter sizes (Serre et al. 2007, table 1).
+
+    Returns
+    -------
+    list of dict
+        One dict per size with keys ``band`` (1..8), ``size`` (px), ``lambda`` (wavelength, px)
+        and ``sigma`` (envelope width, px): ``lambda = 2 size / (4 - 0.05 k)`` for the k-th size
+        (k = 0..15) and ``sigma = 0.8 lambda``.
+    """
+    out = []
+    for k, size in enumerate(S1_SIZES):
+        lam = 2.0 * size / (4.0 - 0.05 * k)
+        out.append({"band": k // 2 + 1, "size": size, "lambda": lam, "sigma": SIGMA_PER_LAMBDA * lam})
+    return out
+
+
+def gabor_filter(
+    size: int, wavelength: float, sigma: float, orientation: float, gamma: float = GAMMA
+) -> np.ndarray:
+    """One S1 Gabor filter (Serre et al. 2007).
+
+    ``G(x, y) = exp(-(u^2 + gamma^2 v^2) / (2 sigma^2)) cos(2 pi u / lambda)`` where ``u`` runs
+    across the preferred bar and ``v`` along it; then set to zero outside the disk of radius
+    ``size / 2``, made zero-mean on that disk and scaled to unit Euclidean norm. (Serre's code
+    subtracts the mean over the whole square, which leaves a small constant outside the disk;
+    here the filter is exactly zero there.)
+
+    Parameters
+    ----------
+    size : int
+        Side of the square filter, px (odd).
+    wavelength : float
+        lambda, px.
+    sigma : float
+        Envelope width, px.
+    orientation : float
+        Orientation of the preferred bar, degrees counter-clockwise from horizontal.
+    gamma : float
+        Aspect ratio of the envelope (elongated along the bar for gamma < 1).
+
+    Returns
+    -------
+    numpy.ndarray, shape (size, size)
+        Rows run downwards (image convention).
+    """
+    size = val.check_int(size, "size", minimum=1)
+    wavelength = val.check_positive(wavelength, "wavelength")
+    sigma = val.check_positive(sigma, "sigma")
+    gamma = val.check_positive(gamma, "gamma")
+    if isinstance(orientation, bool) or not np.isscalar(orientation):
+        raise TypeError(f"orientation must be a number of degrees, got {orientation!r}")
+    theta = np.deg2rad(float(orientation))
+    r = np.arange(size) - (size - 1) / 2.0
+    x = r[None, :]  # columns, rightwards
+    y = -r[:, None]  # rows, upwards
+    u = -x * np.sin(theta) + y * np.cos(theta)  # across the bar
+    v = x * np.cos(theta) + y * np.sin(theta)  # along the bar
+    g = np.exp(-(u**2 + gamma**2 * v**2) / (2 * sigma**2)) * np.cos(2 * np.pi * u / wavelength)
+    disk = (x**2 + y**2) <= (size / 2.0) ** 2
+    g = np.where(disk, g, 0.0)
+    g[disk] -= g[disk].mean()
+    return g / np.sqrt(np.sum(g**2))
+
+
+def filter_bank(orientations: Sequence[float] = ORIENTATIONS) -> list[np.ndarray]:
+    """All S1 filters: a list of 16 arrays of shape (n_orientations, size, size)."""
+    return [
+        np.stack([gabor_filter(p["size"], p["lambda"], p["sigma"], o) for o in orientations])
+        for p in s1_parameters()
+    ]
+
+
+def c1_sizes(height: int, width: int | None = None) -> list[tuple[int, int]]:
+    """(rows, columns) of the C1 maps of each band for an image of ``height`` x ``width`` px."""
+    width = height if width is None else width
+    return [(-(-height // s), -(-width // s)) for s in C1_STEP]
+
+
+def c1_pool(s1_pair: Any, pool: int, step: int) -> np.ndarray:
+    """C1 operation on one band: max over the two S1 sizes, then over pool x pool windows.
+
+    Windows start at rows/columns 0, step, 2 step, ... and extend ``pool`` px to the right and
+    down (truncated at the image border, as in Serre's code), so an H-px side gives
+    ``ceil(H / step)`` C1 units.
+
+    Parameters
+    ----------
+    s1_pair : array_like, shape (2, ..., H, W)
+        S1 responses of the band's two filter sizes (any leading axes, e.g. orientation).
+    pool, step : int
+        Pooling window and spacing, px.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., ceil(H / step), ceil(W / step))
+    """
+    s = val.as_array(s1_pair, "s1_pair", dtype=np.float32)
+    if s.ndim < 3 or s.shape[0] != 2:
+        raise ValueError(f"s1_pair must have shape (2, ..., H, W), got {s.shape}")
+    pool = val.check_int(pool, "pool", minimum=1)
+    step = val.check_int(step, "step", minimum=1)
+    t = torch.from_numpy(np.ascontiguousarray(s.max(axis=0)))
+    lead = t.shape[:-2]
+    t = t.reshape(1, -1, *t.shape[-2:])
+    out = _max_pool(t, pool, step)
+    return out.reshape(*lead, *out.shape[-2:]).numpy()
+
+
+def _max_pool(t: torch.Tensor, pool: int, step: int) -> torch.Tensor:
+    """Max over pool x pool windows every step px, windows truncated at the right/bottom border.
+
+    Responses are >= 0, so zero padding equals truncation. When pool = 2 step (the C1 table),
+    each window is the union of two step-wide blocks: one max per block, then of neighbours.
+    """
+    h, w = t.shape[-2:]
+    n_h, n_w = -(-h // step), -(-w // step)
+    if pool != 2 * step:
+        t = F.pad(t, (0, pool - 1, 0, pool - 1))
+        t = F.max_pool2d(t, (pool, 1), stride=(step, 1))  # separable: rows, then columns
+        return F.max_pool2d(t, (1, pool), stride=(1, step))
+    t = F.pad(t, (0, (n_w + 1) * step - w, 0, (n_h + 1) * step - h))
+    lead = t.shape[:-2]
+    r = t.reshape(*lead, n_h + 1, step, t.shape[-1]).amax(-2)
+    r = torch.maximum(r[..., :-1, :], r[..., 1:, :])
+    c = r.reshape(*lead, n_h, n_w + 1, step).amax(-1)
+    return torch.maximum(c[..., :-1], c[..., 1:])
+
+
+def _fast_len(n: int) -> int:
+    """Smallest integer >= n whose prime factors are 2, 3 and 5 (fast FFT sizes)."""
+    while True:
+        m = n
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        if m == 1:
+            return n
+        n += 1
+
+
+def _box_sum(s: torch.Tensor, n: int, before: int, out_h: int, out_w: int) -> torch.Tensor:
+    """Sums of ``s`` (B, H, W) over n x n windows starting ``before`` px above/left of each output."""
+    h, w = s.shape[-2:]
+    after_h = max(0, out_h - 1 - before + n - h)
+    after_w = max(0, out_w - 1 - before + n - w)
+    p = F.pad(s, (before, after_w, before, after_h))
+    c = F.pad(p.cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+    return (
+        c[..., n : n + out_h, n : n + out_w]
+        - c[..., :out_h, n : n + out_w]
+        - c[..., n : n + out_h, :out_w]
+        + c[..., :out_h, :out_w]
+    )
+
+
+def _as_images(images: Any) -> np.ndarray:
+    arr = val.as_array(images, "images", dtype=np.float32)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"images must be a grey-level image (H, W) or a batch (B, H, W), got shape {arr.shape}"
+        )
+    if min(arr.shape[1:]) < 16:
+        raise ValueError(f"images must be at least 16 x 16 px, got {arr.shape[1]} x {arr.shape[2]}")
+    return arr
+
+
+@dataclass
+class _S1Spectra:
+    fft_h: int
+    fft_w: int
+    spectra: torch.Tensor  # (16 * n_orient, fft_h, fft_w // 2 + 1) float32 (real spectra)
+
+
+class HMAX:
+    """The four-layer HMAX model with fixed S1 filters and S2 prototypes.
+
+    Parameters
+    ----------
+    prototypes : list of array_like, optional
+        S2 prototypes, one array of shape (n_patches, 4, n, n) per patch size n. Default:
+        :func:`default_prototypes` (``N_PER_SIZE`` per size, seed 0, cached).
+    sigma : float
+        Width of the S2 radial-basis tuning (``S2_SIGMA``).
+    s2_padding : {"same", "valid"}
+        "same" (Serre's code): an S2 unit at every C1 position, its patch zero-padded where it
+        overhangs the border; "valid": only patches that lie inside the C1 map.
+
+    Examples
+    --------
+    >>> model = HMAX()
+    >>> feats = model.c2(images)            # (B, n_prototypes) C2 features in (0, 1]
+    >>> c1 = model.c1(images)               # 8 arrays (B, 4, rows, cols)
+    """
+
+    def __init__(
+        self,
+        prototypes: Sequence[Any] | None = None,
+        sigma: float = S2_SIGMA,
+        s2_padding: str = "valid",
+    ) -> None:
+        self.sigma = val.check_positive(sigma, "sigma")
+        if s2_padding not in ("same", "valid"):
+            raise ValueError(f"s2_padding must be 'same' or 'valid', got {s2_padding!r}")
+        self.s2_padding = s2_padding
+        self.orientations = ORIENTATIONS
+        self._filters = filter_bank(ORIENTATIONS)
+        self._s1_cache: dict[tuple[int, int], _S1Spectra] = {}
+        self._s2_cache: dict[int, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+        self._prototypes: list[np.ndarray] | None = None
+        if prototypes is not None:
+            self.prototypes = prototypes
+
+    # ----------------------------------------------------------------- prototypes
+    @property
+    def prototypes(self) -> list[np.ndarray]:
+        """S2 prototypes, one array (n_patches, 4, n, n) per size (loaded lazily)."""
+        if self._prototypes is None:
+            self.prototypes = default_prototypes()
+        return self._prototypes  # type: ignore[return-value]
+
+    @prototypes.setter
+    def prototypes(self, protos: Sequence[Any]) -> None:
+        if isinstance(protos, np.ndarray) or not isinstance(protos, (list, tuple)) or not protos:
+            raise TypeError("prototypes must be a non-empty list of arrays (n_patches, 4, n, n)")
+        out = []
+        for i, p in enumerate(protos):
+            a = val.as_array(p, f"prototypes[{i}]", ndim=4, dtype=np.float32)
+            if a.shape[1] != len(ORIENTATIONS) or a.shape[2] != a.shape[3] or a.shape[0] < 1:
+                raise ValueError(
+                    f"prototypes[{i}] must have shape (n_patches, {len(ORIENTATIONS)}, n, n), "
+                    f"got {a.shape}"
+                )
+            out.append(a)
+        self._prototypes = out
+        self._s2_cache.clear()
+
+    @property
+    def n_features(self) -> int:
+        """Number of C2 features (total number of prototypes)."""
+        return int(sum(p.shape[0] for p in self.prototypes))
+
+    # ----------------------------------------------------------------- S1 and C1
+    def _s1_spectra(self, h: int, w: int) -> _S1Spectra:
+        key = (h, w)
+        if key not in self._s1_cache:
+            half = max(S1_SIZES) // 2
+            fh, fw = _fast_len(h + half), _fast_len(w + half)
+            kern = torch.zeros(len(S1_SIZES) * len(ORIENTATIONS), fh, fw)
+            for i, bank in enumerate(self._filters):
+                c = bank.shape[-1] // 2
+                for j, f in enumerate(bank):
+                    # filter centre at (0, 0), negative offsets wrapped to the end
+                    k = torch.zeros(fh, fw)
+                    k[: f.shape[0], : f.shape[1]] = torch.from_numpy(f.astype(np.float32))
+                    kern[i * len(ORIENTATIONS) + j] = torch.roll(k, (-c, -c), dims=(0, 1))
+            # the filters are point-symmetric about their centre, so their spectra are real
+            spectra = torch.fft.rfft2(kern).real.contiguous()
+            self._s1_cache[key] = _S1Spectra(fh, fw, spectra)
+        return self._s1_cache[key]
+
+    def _s1_band(self, xf: torch.Tensor, spec: _S1Spectra, band: int, h: int, w: int,
+                 norms: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """S1 maps (B, 4, H, W) of the band's two filter sizes, from the image spectra xf."""
+        n_o = len(ORIENTATIONS)
+        sl = slice(2 * band * n_o, (2 * band + 2) * n_o)
+        prod = torch.view_as_real(xf)[:, None] * spec.spectra[None, sl, :, :, None]
+        resp = torch.fft.irfft2(torch.view_as_complex(prod), s=(spec.fft_h, spec.fft_w))
+        resp = resp[..., :h, :w].abs()
+        return (resp[:, :n_o] / norms[2 * band][:, None], resp[:, n_o:] / norms[2 * band + 1][:, None])
+
+    def _s1_norms(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """sqrt(local sum of image^2) over each filter's square, (B, H, W) per size."""
+        h, w = x.shape[-2:]
+        half = max(S1_SIZES) // 2
+        c = F.pad(F.pad(x * x, (half, half, half, half)).cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+        out = []
+        for size in S1_SIZES:
+            o = half - size // 2  # window of rows i - size//2 .. i + size//2
+            box = (
+                c[..., o + size : o + size + h, o + size : o + size + w]
+                - c[..., o : o + h, o + size : o + size + w]
+                - c[..., o + size : o + size + h, o : o + w]
+                + c[..., o : o + h, o : o + w]
+            )
+            norm = box.clamp_min(0).sqrt()
+            out.append(torch.where(norm > 1e-6, norm, torch.ones_like(norm)))
+        return out
+
+    def _run_s1_c1(self, x: torch.Tensor, keep_s1: bool = False, chunk: int = 4):
+        """C1 maps (list of 8 (B, 4, rows, cols)) and, if asked, the 16 S1 maps (B, 4, H, W).
+
+        Works on a few images at a time and one band at a time so that the Fourier-domain
+        arrays stay in the processor's cache.
+        """
+        b, h, w = x.shape
+        spec = self._s1_spectra(h, w)
+        c1: list[list[torch.Tensor]] = [[] for _ in C1_POOL]
+        s1: list[list[torch.Tensor]] = [[] for _ in S1_SIZES]
+        for start in range(0, b, chunk):
+            xc = x[start : start + chunk]
+            xf = torch.fft.rfft2(xc, s=(spec.fft_h, spec.fft_w))
+            norms = self._s1_norms(xc)
+            for band in range(len(C1_POOL)):
+                a, bb = self._s1_band(xf, spec, band, h, w, norms)
+                if keep_s1:
+                    s1[2 * band].append(a)
+                    s1[2 * band + 1].append(bb)
+                c1[band].append(_max_pool(torch.maximum(a, bb), C1_POOL[band], C1_STEP[band]))
+        return [torch.cat(c) for c in c1], ([torch.cat(s) for s in s1] if keep_s1 else None)
+
+    def s1(self, images: Any) -> list[np.ndarray]:
+        """S1 responses: 16 arrays (B, 4, H, W), one per filter size, values in [0, 1]."""
+        x = torch.from_numpy(_as_images(images))
+        with torch.no_grad():
+            return [s.numpy() for s in self._run_s1_c1(x, keep_s1=True)[1]]
+
+    def c1(self, images: Any) -> list[np.ndarray]:
+        """C1 responses: 8 arrays (B, 4, rows_b, cols_b), one per band (see :func:`c1_sizes`)."""
+        x = torch.from_numpy(_as_images(images))
+        with torch.no_grad():
+            return [c.numpy() for c in self._run_s1_c1(x)[0]]
+
+    # ----------------------------------------------------------------- S2 and C2
+    def _proto_weights(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per size: convolution weights -2 P (P, 4, n, n) and biases ||P||^2 (P,)."""
+        key = id(self._prototypes)
+        if key not in self._s2_cache:
+            self._s2_cache.clear()
+            self._s2_cache[key] = [
+                (torch.from_numpy(-2.0 * p), torch.from_numpy((p.astype(np.float64) ** 2).sum((1, 2, 3)).astype(np.float32)))
+                for p in self.prototypes
+            ]
+        return self._s2_cache[key]
+
+    def _s2_band(self, c1: torch.Tensor, clamp: bool = True) -> list[torch.Tensor | None]:
+        """Squared distances ||X - P||^2 on one band: per size (B, P, rows, cols), or None
+        where the prototype does not fit (``s2_padding="valid"``)."""
+        sq = (c1 * c1).sum(1, keepdim=True)
+        out: list[torch.Tensor | None] = []
+        for weight, bias in self._proto_weights():
+            n = weight.shape[-1]
+            x, xs = c1, sq
+            if self.s2_padding == "same":
+                pad = (n // 2, n - 1 - n // 2, n // 2, n - 1 - n // 2)
+                x, xs = F.pad(c1, pad), F.pad(sq, pad)
+            if min(x.shape[-2:]) < n:
+                out.append(None)
+                continue
+            # ||X - P||^2 = ||X||^2 - 2 X.P + ||P||^2, the middle term as a convolution
+            d2 = F.conv2d(x, weight, bias)
+            d2 += F.avg_pool2d(xs, n, stride=1) * float(n * n)
+            out.append(d2.clamp_min_(0) if clamp else d2)
+        return out
+
+    def s2(self, images: Any) -> list[list[np.ndarray | None]]:
+        """S2 responses ``exp(-||X - P||^2 / (2 sigma^2))``.
+
+        Returns
+        -------
+        list (bands) of list (patch sizes) of numpy.ndarray, shape (B, n_patches, rows, cols)
+            None where a patch does not fit the band (``s2_padding="valid"`` only).
+            Memory grows as B x prototypes x positions: use it on a few images.
+        """
+        x = torch.from_numpy(_as_images(images))
+        with torch.no_grad():
+            c1 = self._run_s1_c1(x)[0]
+            return [
+                [None if d is None else torch.exp(-d / (2 * self.sigma**2)).numpy()
+                 for d in self._s2_band(c)]
+                for c in c1
+            ]
+
+    def c2_distance(self, images: Any, batch_size: int = 16) -> np.ndarray:
+        """Smallest squared distance of every prototype over positions and bands, (B, P)."""
+        arr = _as_images(images)
+        batch_size = val.check_int(batch_size, "batch_size", minimum=1)
+        out = []
+        with torch.no_grad():
+            for start in range(0, arr.shape[0], batch_size):
+                x = torch.from_numpy(arr[start : start + batch_size])
+                best: list[torch.Tensor | None] = [None] * len(self.prototypes)
+                for c in self._run_s1_c1(x)[0]:
+                    for i, d in enumerate(self._s2_band(c, clamp=False)):
+                        if d is None:
+                            continue
+                        m = d.amin(dim=(-2, -1)).clamp_min_(0)
+                        best[i] = m if best[i] is None else torch.minimum(best[i], m)
+                if any(m is None for m in best):
+                    raise ValueError("a prototype size does not fit any C1 band of these images")
+                out.append(torch.cat(best, dim=1))  # type: ignore[arg-type]
+        return torch.cat(out).numpy()
+
+    def c2(self, images: Any, batch_size: int = 16) -> np.ndarray:
+        """C2 features: global max of each S2 unit, ``exp(-min ||X - P||^2 / (2 sigma^2))``.
+
+        Parameters
+        ----------
+        images : array_like, shape (B, H, W) or (H, W)
+            Grey-level images (any range: S1 divides by the local image energy).
+        batch_size : int
+            Images per batch (memory grows linearly with it).
+
+        Returns
+        -------
+        numpy.ndarray, shape (B, n_prototypes), float32, values in (0, 1]
+        """
+        d2 = self.c2_distance(images, batch_size=batch_size)
+        return np.exp(-d2.astype(np.float64) / (2 * self.sigma**2)).astype(np.float32)
+
+
+# --------------------------------------------------------------------- prototypes
+def sample_prototypes(
+    images: Any,
+    n_per_size: int = N_PER_SIZE,
+    sizes: Sequence[int] = PATCH_SIZES,
+    band: int = PROTOTYPE_BAND,
+    seed: Any = 0,
+    model: HMAX | None = None,
+) -> list[np.ndarray]:
+    """Sample S2 prototypes at random from C1 maps of natural images (Serre et al. 2007).
+
+    Parameters
+    ----------
+    images : array_like, shape (B, H, W)
+        Grey-level natural images.
+    n_per_size : int
+        Prototypes per patch size.
+    sizes : sequence of int
+        Patch sizes in C1 units.
+    band : int
+        C1 band (1..8) to sample from.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    list of numpy.ndarray, shape (n_per_size, 4, n, n) per size, float32
+    """
+    arr = _as_images(images)
+    n_per_size = val.check_int(n_per_size, "n_per_size", minimum=1)
+    band = val.check_int(band, "band", minimum=1, maximum=len(C1_POOL))
+    rng = val.check_rng(seed)
+    c1 = (model or HMAX()).c1(arr)[band - 1]  # (B, 4, h, w)
+    h, w = c1.shape[-2:]
+    out = []
+    for n in sizes:
+        n = val.check_int(n, "sizes[i]", minimum=1)
+        if n > min(h, w):
+            raise ValueError(f"patch size {n} exceeds the band-{band} C1 map ({h} x {w})")
+        img = rng.integers(0, arr.shape[0], n_per_size)
+        r = rng.integers(0, h - n + 1, n_per_size)
+        c = rng.integers(0, w - n + 1, n_per_size)
+        out.append(np.stack([c1[i, :, y : y + n, x : x + n] for i, y, x in zip(img, r, c)]))
+    return out
+
+
+def _prototype_file(n_per_size: int, sizes: Sequence[int], seed: int, image_size: int) -> Path:
+    key = f"v1-{n_per_size}-{'_'.join(map(str, sizes))}-{seed}-{image_size}-{PROTOTYPE_BAND}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:10]
+    return CACHE_DIR / f"hmax_prototypes_{digest}.npz"
+
+
+def default_prototypes(
+    n_per_size: int = N_PER_SIZE,
+    sizes: Sequence[int] = PATCH_SIZES,
+    seed: int = 0,
+    image_size: int = 128,
+    cache: bool = True,
+) -> list[np.ndarray]:
+    """Prototypes sampled from the natural images shipped with scikit-image, cached on disk.
+
+    The images (see :func:`helpers.stimuli.natural_images`) are cropped square and resized to
+    ``image_size`` px; prototypes come from their band-2 C1 maps. The result is cached in
+    ``helpers.paths.CACHE_DIR`` and regenerated, identically, when the file is missing or
+    unreadable.
+
+    Returns
+    -------
+    list of numpy.ndarray, shape (n_per_size, 4, n, n) per size
+    """
+    from .stimuli import natural_images
+
+    n_per_size = val.check_int(n_per_size, "n_per_size", minimum=1)
+    seed = val.check_int(seed, "seed", minimum=0)
+    image_size = val.check_int(image_size, "image_size", minimum=64)
+    sizes = tuple(int(s) for s in sizes)
+    path = _prototype_file(n_per_size, sizes, seed, image_size)
+    if cache and path.exists():
+        try:
+            with np.load(path) as z:
+                protos = [z[f"size_{n}"] for n in sizes]
+            if all(p.shape == (n_per_size, len(ORIENTATIONS), n, n) for p, n in zip(protos, sizes)):
+                return protos
+        except (OSError, KeyError, ValueError):
+            pass  # unreadable cache: regenerate below
+    protos = sample_prototypes(natural_images(image_size), n_per_size, sizes, seed=seed)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **{f"size_{n}": p for n, p in zip(sizes, protos)})
+        tmp.replace(path)
+    return protos
+
+
+# --------------------------------------------------------------------- MATLAB patch sets
+_PATCH_LAYOUT = (
+    "a MATLAB file with a variable `patches`: a 1 x K cell array (K patch sizes, e.g. 4, 8, 12, "
+    "16), cell k holding an (n*n*4, n_patches) matrix whose columns are n x n x 4 patches in "
+    "column-major order"
+)
+
+
+def load_patch_set(path: str | Path, orientations: Sequence[float] = MATLAB_ORIENTATIONS) -> list[np.ndarray]:
+    """Load S2 prototypes from a ``universal_patch_set.mat`` of Serre's MATLAB code.
+
+    Parameters
+    ----------
+    path : str or Path
+        The .mat file (read with ``scipy.io.loadmat``): see the module's expected layout,
+        a cell array ``patches`` of (n*n*4, n_patches) matrices.
+    orientations : sequence of 4 floats
+        Orientation (degrees) of the file's 4 channels; default Serre's order (90, -45, 0, 45).
+        Channels are reordered to :data:`ORIENTATIONS`.
+
+    Returns
+    -------
+    list of numpy.ndarray, shape (n_patches, 4, n, n) per size, float32
+    """
+    import scipy.io
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no patch set at {path}: expected {_PATCH_LAYOUT}")
+    try:
+        m = scipy.io.loadmat(str(path))
+    except Exception as err:  # noqa: BLE001 -- scipy raises many kinds for corrupt files
+        raise ValueError(f"{path} could not be read as a MATLAB file ({err}); expected {_PATCH_LAYOUT}") from None
+    if "patches" not in m:
+        keys = sorted(k for k in m if not k.startswith("__"))
+        raise ValueError(f"{path} has no variable `patches` (found {keys}); expected {_PATCH_LAYOUT}")
+    cells = np.asarray(m["patches"])
+    if cells.dtype != object:
+        raise ValueError(f"`patches` in {path} is a {cells.dtype} matrix, not a cell array; expected {_PATCH_LAYOUT}")
+    order = [_orientation_index(o, orientations) for o in ORIENTATIONS]
+    out = []
+    for k, cell in enumerate(cells.ravel()):
+        a = np.asarray(cell)
+        if a.ndim != 2 or not np.issubdtype(a.dtype, np.number):
+            raise ValueError(f"`patches`{{{k + 1}}} in {path} has shape {a.shape}; expected {_PATCH_LAYOUT}")
+        n = int(round(np.sqrt(a.shape[0] / 4)))
+        if n < 1 or n * n * 4 != a.shape[0] or a.shape[1] < 1:
+            raise ValueError(
+                f"`patches`{{{k + 1}}} in {path} has {a.shape[0]} rows, which is not n*n*4 for any "
+                f"patch size n; expected {_PATCH_LAYOUT}"
+            )
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"`patches`{{{k + 1}}} in {path} holds NaN or infinite values")
+        # column-major (n, n, 4, P) -> (P, 4, n, n) with rows, columns in image order
+        p = a.reshape(n, n, 4, a.shape[1], order="F").transpose(3, 2, 0, 1)
+        out.append(np.ascontiguousarray(p[:, order]).astype(np.float32))
+    if not out:
+        raise ValueError(f"`patches` in {path} is empty; expected {_PATCH_LAYOUT}")
+    return out
+
+
+def _orientation_index(o: float, orientations: Sequence[float]) -> int:
+    for i, q in enumerate(orientations):
+        if np.isclose((float(q) - o) % 180.0, 0.0) or np.isclose((float(q) - o) % 180.0, 180.0):
+            return i
+    raise ValueError(f"orientations must cover {ORIENTATIONS} (mod 180 deg), got {tuple(orientations)}")
+
+
+def save_patch_set(path: str | Path, prototypes: Sequence[Any],
+                   orientations: Sequence[float] = MATLAB_ORIENTATIONS) -> Path:
+    """Write prototypes in the layout of :func:`load_patch_set` (a MATLAB v5 file)."""
+    import scipy.io
+
+    order = [_orientation_index(o, ORIENTATIONS) for o in orientations]
+    cells = np.empty((1, len(prototypes)), dtype=object)
+    sizes = []
+    for k, p in enumerate(prototypes):
+        a = val.as_array(p, f"prototypes[{k}]", ndim=4)
+        n = a.shape[-1]
+        sizes.append(n)
+        cells[0, k] = a[:, order].transpose(2, 3, 1, 0).reshape(n * n * 4, a.shape[0], order="F")
+    path = Path(path)
+    scipy.io.savemat(str(path), {"patches": cells, "patchSizes": np.array(sizes, dtype=float)})
+    return path
+
+
+# --------------------------------------------------------------------- timing
+def benchmark(
+    n_images: int = 64,
+    n_per_size: int = 400,
+    image_size: int = 128,
+    threads: int | None = 1,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> float:
+    """Seconds per image of the full model (S1 to C2) on random images.
+
+    Defaults match the public torch HMAX with the universal patch set (400 prototypes per size,
+    4 sizes, 128 x 128 images). ``threads`` sets torch's intra-op threads during the run.
+    The model is built and warmed up before the clock starts.
+    """
+    n_images = val.check_int(n_images, "n_images", minimum=1)
+    rng = np.random.default_rng(seed)
+    protos = [rng.random((n_per_size, len(ORIENTATIONS), n, n), dtype=np.float32) * 0.3 for n in PATCH_SIZES]
+    model = HMAX(protos)
+    imgs = rng.random((n_images, image_size, image_size), dtype=np.float32)
+    old = torch.get_num_threads()
+    try:
+        if threads is not None:
+            torch.set_num_threads(int(threads))
+        model.c2(imgs[: min(2, n_images)], batch_size=batch_size)  # warm-up: spectra, allocator
+        t0 = time.perf_counter()
+        model.c2(imgs, batch_size=batch_size)
+        return (time.perf_counter() - t0) / n_images
+    finally:
+        torch.set_num_threads(old)
+
+
+# --------------------------------------------------------------------- analyses for the notebook
+def pool(maps: Any, op: str = "max") -> np.ndarray:
+    """A complex cell: pool afferent responses over positions with a max or a sum.
+
+    Parameters
+    ----------
+    maps : array_like, shape (..., H, W)
+        Afferent (e.g. S1) responses over positions.
+    op : {"max", "sum"}
+
+    Returns
+    -------
+    numpy.ndarray, shape (...)
+    """
+    a = val.as_array(maps, "maps")
+    if a.ndim < 2:
+        raise ValueError(f"maps must have shape (..., H, W), got {a.shape}")
+    if op == "max":
+        return a.max(axis=(-2, -1))
+    if op == "sum":
+        return a.sum(axis=(-2, -1))
+    raise ValueError(f"op must be 'max' or 'sum', got {op!r}")
+
+
+def _toy_s1(images: np.ndarray, size_index: int = 2) -> np.ndarray:
+    """S1 maps (B, 4, H, W) of one filter size (default 11 px)."""
+    return HMAX([np.zeros((1, len(ORIENTATIONS), 1, 1), np.float32)]).s1(images)[size_index]
+
+
+def pooling_experiments(pool_fn: Any = pool) -> dict[str, dict[str, np.ndarray]]:
+    """Max versus sum pooling of S1 afferents (Riesenhuber & Poggio 1999), on bar stimuli.
+
+    * ``translation``: a vertical bar moved horizontally; an S1 unit at the image centre
+      versus a complex cell pooling the vertical S1 units over all positions.
+    * ``scale``: vertical bars of growing length: the pooled response of the vertical units.
+    * ``clutter``: a complex cell pooling the vertical S1 units of the upper-left quadrant,
+      shown its preferred stimulus (a vertical bar there) plus 0 to 3 oblique-bar distractors
+      in the same quadrant.
+
+    Parameters
+    ----------
+    pool_fn : callable
+        ``pool_fn(maps, op)`` with op "max" or "sum" (see :func:`pool`).
+    Returns
+    -------
+    dict
+        ``{"translation": {"x", "s1", "max", "sum"}, "scale": {"length", "max", "sum"},
+        "clutter": {"distractors", "max", "sum"}}``; pooled responses are divided by their value
+        for the reference stimulus (centred bar, length 16 px, no distractor); the S1 unit is
+        the vertical unit at the image centre (a simple cell: it tracks the bar's phase).
+    """
+    from .stimuli import bar_image
+
+    size = 64
+    out: dict[str, dict[str, np.ndarray]] = {}
+    vert = ORIENTATIONS.index(90.0)
+    xs = np.arange(-20, 21, 2.0)
+    imgs = np.stack([bar_image(size, 16, 3, 90, (x, 0)) for x in xs])
+    s1 = _toy_s1(imgs)[:, vert]
+    ref = list(xs).index(0.0)
+    res = {"x": xs, "s1": s1[:, size // 2, size // 2] / s1[ref, size // 2, size // 2]}
+    for op in ("max", "sum"):
+        r = np.asarray(pool_fn(s1, op), float)
+        res[op] = r / r[ref]
+    out["translation"] = res
+    lengths = np.array([4, 8, 12, 16, 24, 32, 40, 48], float)
+    s1 = _toy_s1(np.stack([bar_image(size, L, 3, 90) for L in lengths]))[:, vert]
+    ref = list(lengths).index(16.0)
+    res = {"length": lengths}
+    for op in ("max", "sum"):
+        r = np.asarray(pool_fn(s1, op), float)
+        res[op] = r / r[ref]
+    out["scale"] = res
+    spots = [((-8, 24), 45.0), ((-24, 8), 135.0), ((-8, 8), 60.0)]
+    counts = np.arange(len(spots) + 1)
+    imgs = []
+    for n in counts:
+        img = bar_image(size, 12, 3, 90, (-24, 24))
+        for centre, ori in spots[:n]:
+            img = bar_image(size, 12, 3, ori, centre, canvas=img)
+        imgs.append(img)
+    s1 = _toy_s1(np.stack(imgs))[:, vert, : size // 2, : size // 2]  # vertical units, upper-left
+    res = {"distractors": counts}
+    for op in ("max", "sum"):
+        r = np.asarray(pool_fn(s1, op), float)
+        res[op] = r / r[0]
+    out["clutter"] = res
+    return out
+
+
+def invariance_curves(
+    model: HMAX, parts: Any = None, shifts: Any = (0, 2, 4, 8, 12, 16, 24), size: int = 128
+) -> dict[str, np.ndarray]:
+    """Correlation of each layer's features for a translated object with the centred object.
+
+    Parameters
+    ----------
+    model : HMAX
+    parts : list, optional
+        Object parts (:func:`helpers.stimuli.object_parts`); default a car.
+    shifts : sequence of int
+        Horizontal shifts, px.
+    size : int
+        Image side, px (black background).
+
+    Returns
+    -------
+    dict
+        ``shift`` (n,) and Pearson correlations (n,) for ``S1``, ``C1`` and ``C2``.
+    """
+    from .stimuli import object_parts, render
+
+    parts = object_parts(2, 0) if parts is None else parts
+    shifts = np.asarray(shifts, dtype=float)
+    bg = np.zeros((size, size), np.float32)  # black: no edges at the image border
+    imgs = np.stack([render(parts, bg, ty=float(s) / size, s=0.8) for s in shifts])
+    feats = {
+        "S1": np.concatenate([m.reshape(len(imgs), -1) for m in model.s1(imgs)], 1),
+        "C1": np.concatenate([m.reshape(len(imgs), -1) for m in model.c1(imgs)], 1),
+        "C2": model.c2(imgs),
+    }
+    out = {"shift": shifts}
+    for k, f in feats.items():
+        out[k] = np.array([np.corrcoef(f[0], fi)[0, 1] for fi in f])
+    return out
+
+
+def decode_accuracy(features: Any, labels: Any, n_folds: int = 4, seed: int = 0) -> float:
+    """Cross-validated accuracy of a linear classifier (standardised ridge, penalty chosen by
+    inner cross-validation), folds stratified by label.
+
+    Parameters
+    ----------
+    features : array_like, shape (n_samples, n_features)
+    labels : array_like, shape (n_samples,)
+    n_folds : int
+    seed : int
+        Shuffles the folds.
+
+    Returns
+    -------
+    float
+        Mean held-out accuracy.
+    """
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = val.as_array(features, "features", ndim=2)
+    y = np.asarray(labels)
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"labels must have shape ({X.shape[0]},), got {y.shape}")
+    n_folds = val.check_int(n_folds, "n_folds", minimum=2)
+    clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-1, 4, 6)))
+    cv = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    return float(cross_val_score(clf, X, y, cv=cv).mean())
