@@ -1,0 +1,106 @@
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import grid_rnn as gr
+from helpers.paths import DATA_DIR
+
+SMALL = dict(n_grid=16, n_place=32, batch_size=8, sequence_length=5, precision="fp32")
+
+
+def test_initial_loss_is_log_np():
+    cfg = gr.TrainConfig(n_grid=144, batch_size=50, precision="fp32")
+    model = gr.GridRNN(cfg)
+    batch = gr.make_batch(cfg, model.centers, np.random.default_rng(0))
+    with torch.no_grad():
+        ce = gr.cross_entropy(model.readout(model(batch["velocities"], batch["p0"])), batch["targets"])
+    assert abs(float(ce) - math.log(cfg.n_place)) < 0.01
+
+
+def test_forward_shapes_and_relu():
+    cfg = gr.TrainConfig(**SMALL)
+    model = gr.GridRNN(cfg)
+    batch = gr.make_batch(cfg, model.centers, np.random.default_rng(0))
+    g = model(batch["velocities"], batch["p0"])
+    assert g.shape == (8, 5, 16) and torch.all(g >= 0)
+    assert batch["targets"].shape == (8, 5, 32)
+    assert torch.allclose(batch["targets"].sum(-1), torch.ones(8, 5), atol=1e-5)
+    # the forward pass is the rnn_step recursion
+    h = batch["p0"] @ model.encoder.T
+    for t in range(5):
+        h = gr.rnn_step(h, batch["velocities"][:, t], model.J, model.M)
+        assert torch.allclose(h, g[:, t], atol=1e-5)
+
+
+def test_rnn_step_numpy_and_torch():
+    rng = np.random.default_rng(1)
+    g, v, J, M = rng.normal(size=(3, 4)), rng.normal(size=(3, 2)), rng.normal(size=(4, 4)), rng.normal(size=(4, 2))
+    a = gr.rnn_step(g, v, J, M)
+    b = gr.rnn_step(*(torch.tensor(x) for x in (g, v, J, M)))
+    assert isinstance(a, np.ndarray) and np.allclose(a, b.numpy()) and np.all(a >= 0)
+
+
+def test_training_lowers_loss_and_resumes(tmp_path):
+    cfg = gr.TrainConfig(**SMALL, lr=1e-2)
+    full, hist = gr.train(cfg, 6, progress=False, log_every=1)
+    ck = tmp_path / "ck.pt"
+    gr.train(cfg, 3, checkpoint=ck, progress=False, log_every=1)
+    resumed, hist2 = gr.train(cfg, 6, checkpoint=ck, progress=False, log_every=1)
+    assert hist2["step"] == hist["step"]
+    for name in ("J", "M", "encoder", "decoder"):
+        assert torch.allclose(getattr(full, name), getattr(resumed, name), atol=1e-6)
+
+
+def test_learns_beyond_plateau():
+    # the plateau at ln(Np) is left within a few hundred steps with the fast recipe
+    cfg = gr.TrainConfig(**dict(gr.LIVE_RECIPE, n_grid=144, batch_size=50, precision="fp32"))
+    _, hist = gr.train(cfg, 300, progress=False, log_every=10)
+    assert hist["cross_entropy"][-1] < math.log(cfg.n_place) - 0.008
+    assert np.mean(hist["error"][-3:]) < 0.85 * np.mean(hist["error"][:3])
+
+
+def test_shipped_dict_round_trip(tmp_path):
+    cfg = gr.TrainConfig(**dict(SMALL, velocity_scale=50.0, start_scale=20.0))
+    model = gr.GridRNN(cfg)
+    path = tmp_path / "m.pt"
+    torch.save(gr.shipped_dict(model, {"steps": 0}), path)
+    loaded = gr.load_shipped(path)
+    batch = gr.make_batch(cfg, model.centers, np.random.default_rng(0))
+    with torch.no_grad():
+        assert torch.allclose(model(batch["velocities"], batch["p0"]), loaded(batch["velocities"], batch["p0"]), atol=1e-5)
+
+
+def test_benchmark_returns_rates():
+    r = gr.benchmark_step_speed(n_steps=4, n_grid=16, batch_size=8, sequence_length=5, precisions=("fp32",))
+    assert r["reference"] > 0 and r["fast_fp32"] > 0 and r["speedup_fp32"] > 0
+
+
+SHIPPED = DATA_DIR / "grid_cell_rnn.pt"
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped model")
+def test_shipped_model_format():
+    assert SHIPPED.stat().st_size < 10 * 2**20
+    d = torch.load(SHIPPED, weights_only=True)
+    ng, npc = d["J"].shape[0], d["place_cell_centers"].shape[0]
+    assert int(math.isqrt(ng)) ** 2 == ng and ng in (576, 1024)
+    assert d["J"].shape == (ng, ng) and d["M"].shape == (ng, 2)
+    assert d["encoder"].shape == (ng, npc) and d["decoder"].shape == (npc, ng)
+    cfg = d["config"]
+    for key in ("place_cell_width", "surround_scale", "box_size", "dt", "sequence_length", "steps", "lr",
+                "weight_decay", "seed", "wall_time_s", "machine", "quality"):
+        assert key in cfg, key
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped model")
+def test_shipped_model_quality_as_recorded():
+    model = gr.load_shipped()
+    q = model.shipped_config["quality"]
+    ev = gr.evaluate(model, n_batches=10, seed=99)
+    assert abs(100 * ev["error"] - q["decoding_error_cm"]) < 1.5
+    assert abs(ev["frac_03"] - q["frac_minmax_gt_0.3"]) < 0.1
+    assert ev["silent"] <= 0.02
+    assert ev["phase_correlation"] <= 0.1
