@@ -273,8 +273,13 @@ class HMAX:
     sigma : float
         Width of the S2 radial-basis tuning (``S2_SIGMA``).
     s2_padding : {"same", "valid"}
-        "same" (Serre's code): an S2 unit at every C1 position, its patch zero-padded where it
-        overhangs the border; "valid": only patches that lie inside the C1 map.
+        "valid" (default): S2 units only where the prototype lies inside the C1 map; "same"
+        (Serre's code): a unit at every C1 position, the patch zero-padded where it overhangs
+        the border (about 4x the S2 work).
+    border : {"replicate", "zero"}
+        How S1 sees beyond the image edge. "zero" (Serre's code) makes the image border an
+        edge that every S1 unit near it responds to; "replicate" (default) repeats the edge
+        pixels, so only the image content drives S1.
 
     Examples
     --------
@@ -288,11 +293,15 @@ class HMAX:
         prototypes: Sequence[Any] | None = None,
         sigma: float = S2_SIGMA,
         s2_padding: str = "valid",
+        border: str = "replicate",
     ) -> None:
         self.sigma = val.check_positive(sigma, "sigma")
         if s2_padding not in ("same", "valid"):
             raise ValueError(f"s2_padding must be 'same' or 'valid', got {s2_padding!r}")
         self.s2_padding = s2_padding
+        if border not in ("replicate", "zero"):
+            raise ValueError(f"border must be 'replicate' or 'zero', got {border!r}")
+        self.border = border
         self.orientations = ORIENTATIONS
         self._filters = filter_bank(ORIENTATIONS)
         self._s1_cache: dict[tuple[int, int], _S1Spectra] = {}
@@ -335,7 +344,7 @@ class HMAX:
         key = (h, w)
         if key not in self._s1_cache:
             half = max(S1_SIZES) // 2
-            fh, fw = _fast_len(h + half), _fast_len(w + half)
+            fh, fw = _fast_len(h + 2 * half), _fast_len(w + 2 * half)
             kern = torch.zeros(len(S1_SIZES) * len(ORIENTATIONS), fh, fw)
             for i, bank in enumerate(self._filters):
                 c = bank.shape[-1] // 2
@@ -351,19 +360,26 @@ class HMAX:
 
     def _s1_band(self, xf: torch.Tensor, spec: _S1Spectra, band: int, h: int, w: int,
                  norms: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """S1 maps (B, 4, H, W) of the band's two filter sizes, from the image spectra xf."""
+        """S1 maps (B, 4, H, W) of the band's two filter sizes, from the padded image's spectra."""
         n_o = len(ORIENTATIONS)
+        half = max(S1_SIZES) // 2
         sl = slice(2 * band * n_o, (2 * band + 2) * n_o)
         prod = torch.view_as_real(xf)[:, None] * spec.spectra[None, sl, :, :, None]
         resp = torch.fft.irfft2(torch.view_as_complex(prod), s=(spec.fft_h, spec.fft_w))
-        resp = resp[..., :h, :w].abs()
+        resp = resp[..., half : half + h, half : half + w].abs()
         return (resp[:, :n_o] / norms[2 * band][:, None], resp[:, n_o:] / norms[2 * band + 1][:, None])
 
-    def _s1_norms(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """sqrt(local sum of image^2) over each filter's square, (B, H, W) per size."""
-        h, w = x.shape[-2:]
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        """The images padded by the largest filter's half-width (replicated or zero border)."""
         half = max(S1_SIZES) // 2
-        c = F.pad(F.pad(x * x, (half, half, half, half)).cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+        mode = "replicate" if self.border == "replicate" else "constant"
+        return F.pad(x[:, None], (half, half, half, half), mode=mode)[:, 0]
+
+    def _s1_norms(self, xp: torch.Tensor, h: int, w: int) -> list[torch.Tensor]:
+        """sqrt(local sum of image^2) over each filter's square, (B, H, W) per size, from the
+        padded images xp (B, H + 2 half, W + 2 half)."""
+        half = max(S1_SIZES) // 2
+        c = F.pad((xp * xp).cumsum(-1).cumsum(-2), (1, 0, 1, 0))
         out = []
         for size in S1_SIZES:
             o = half - size // 2  # window of rows i - size//2 .. i + size//2
@@ -388,9 +404,9 @@ class HMAX:
         c1: list[list[torch.Tensor]] = [[] for _ in C1_POOL]
         s1: list[list[torch.Tensor]] = [[] for _ in S1_SIZES]
         for start in range(0, b, chunk):
-            xc = x[start : start + chunk]
-            xf = torch.fft.rfft2(xc, s=(spec.fft_h, spec.fft_w))
-            norms = self._s1_norms(xc)
+            xp = self._pad(x[start : start + chunk])
+            xf = torch.fft.rfft2(xp, s=(spec.fft_h, spec.fft_w))
+            norms = self._s1_norms(xp, h, w)
             for band in range(len(C1_POOL)):
                 a, bb = self._s1_band(xf, spec, band, h, w, norms)
                 if keep_s1:
@@ -686,26 +702,32 @@ def benchmark(
     threads: int | None = 1,
     batch_size: int = 16,
     seed: int = 0,
+    s2_padding: str = "valid",
+    clock: str = "wall",
 ) -> float:
     """Seconds per image of the full model (S1 to C2) on random images.
 
     Defaults match the public torch HMAX with the universal patch set (400 prototypes per size,
     4 sizes, 128 x 128 images). ``threads`` sets torch's intra-op threads during the run.
-    The model is built and warmed up before the clock starts.
+    The model is built and warmed up before the clock starts. ``clock="cpu"`` measures the
+    process's CPU time instead of wall time (less sensitive to other jobs on a shared machine).
     """
+    if clock not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', got {clock!r}")
+    timer = time.perf_counter if clock == "wall" else time.process_time
     n_images = val.check_int(n_images, "n_images", minimum=1)
     rng = np.random.default_rng(seed)
     protos = [rng.random((n_per_size, len(ORIENTATIONS), n, n), dtype=np.float32) * 0.3 for n in PATCH_SIZES]
-    model = HMAX(protos)
+    model = HMAX(protos, s2_padding=s2_padding)
     imgs = rng.random((n_images, image_size, image_size), dtype=np.float32)
     old = torch.get_num_threads()
     try:
         if threads is not None:
             torch.set_num_threads(int(threads))
         model.c2(imgs[: min(2, n_images)], batch_size=batch_size)  # warm-up: spectra, allocator
-        t0 = time.perf_counter()
+        t0 = timer()
         model.c2(imgs, batch_size=batch_size)
-        return (time.perf_counter() - t0) / n_images
+        return (timer() - t0) / n_images
     finally:
         torch.set_num_threads(old)
 

@@ -1,0 +1,251 @@
+# %% [markdown]
+# # 06 · HMAX: invariance and selectivity from simple and complex cells
+#
+# **Learning objectives**
+#
+# - build the S1 layer of HMAX (Gabor "simple cells") from the parameters of Serre et al. (2007);
+# - see how a max over afferents (C1, "complex cells") buys tolerance to position and scale,
+#   and why a sum does not keep selectivity in clutter;
+# - follow invariance up the hierarchy S1 → C1 → C2;
+# - decode object category from pixels and from C2 features at three levels of variation.
+#
+# **Time needed:** about 45 minutes.
+#
+# **Lecture idea.** IT neurons are selective for objects yet tolerant to their position, size and
+# pose. Riesenhuber & Poggio (1999) proposed that two operations, repeated, are enough: a
+# *template match* (a weighted sum, tuning → selectivity, "S" layers) and a *max* over afferents
+# with the same preference at different positions and scales (→ invariance, "C" layers). This
+# extends Hubel & Wiesel's simple and complex cells and Fukushima's Neocognitron.
+
+# %%
+import os
+
+import numpy as np
+
+from helpers import hmax, plotting, stimuli, torch_setup
+from helpers.checks import fallback
+from helpers.checks import hmax as hmax_checks
+
+plotting.use_lecture_style()
+torch_setup.use_threads()  # one thread: HMAX's batched convolutions run fastest so on a shared machine
+FULL = os.environ.get("FULL", "0") == "1"
+N_PER_OBJECT = 10 if FULL else 4      # images per object and variation level for decoding
+N_PER_SIZE = 250 if FULL else 100     # S2 prototypes per patch size (Serre's code: 250)
+
+# %% [markdown]
+# ## 1. S1: simple cells as Gabor filters
+#
+# An S1 unit at orientation $\theta$ is a Gabor filter
+#
+# $$G(x, y) = \exp\!\left(-\frac{u^2 + \gamma^2 v^2}{2\sigma^2}\right)\cos\!\left(\frac{2\pi u}{\lambda}\right),
+# \qquad u = -x\sin\theta + y\cos\theta,\; v = x\cos\theta + y\sin\theta,$$
+#
+# where $u$ runs *across* the preferred bar and $v$ *along* it ($\theta$: the bar's orientation,
+# counter-clockwise from horizontal; $x$ to the right, $y$ up, so $y = -(\text{row} - \text{centre})$).
+# Serre et al. (2007) use 16 sizes (7 … 37 px, two per band) with $\lambda = 2\,\text{size}/(4 - 0.05k)$,
+# $\sigma = 0.8\lambda$ and $\gamma = 0.3$. Each filter is set to 0 outside the disk of radius
+# size/2, made zero-mean on that disk, and scaled to unit norm. The response is
+# $|I * G| / \sqrt{\sum_{\text{window}} I^2}$: contrast does not matter, only the match.
+
+# %%
+for p in hmax.s1_parameters()[:4]:
+    print(f"band {p['band']}: size {p['size']:2d} px, lambda {p['lambda']:.1f} px, sigma {p['sigma']:.1f} px")
+
+# %% [solution] id=gabor
+def gabor(size, wavelength, sigma, orientation, gamma=0.3):
+    """S1 Gabor filter, shape (size, size); orientation of the preferred bar in degrees."""
+    ### BEGIN SOLUTION
+    theta = np.deg2rad(orientation)
+    r = np.arange(size) - (size - 1) / 2
+    x, y = r[None, :], -r[:, None]
+    u = -x * np.sin(theta) + y * np.cos(theta)
+    v = x * np.cos(theta) + y * np.sin(theta)
+    g = np.exp(-(u**2 + gamma**2 * v**2) / (2 * sigma**2)) * np.cos(2 * np.pi * u / wavelength)
+    disk = x**2 + y**2 <= (size / 2) ** 2
+    g = np.where(disk, g, 0.0)
+    g[disk] -= g[disk].mean()
+    return g / np.sqrt((g**2).sum())
+    ### END SOLUTION
+
+# %% [tests] id=test_gabor points=2
+hmax_checks.check_gabor(gabor)
+### BEGIN HIDDEN TESTS
+for p in hmax.s1_parameters()[::5]:
+    for ori in (0.0, 45.0, 135.0):
+        np.testing.assert_allclose(gabor(p["size"], p["lambda"], p["sigma"], ori, 0.3),
+                                   hmax.gabor_filter(p["size"], p["lambda"], p["sigma"], ori), atol=1e-6)
+### END HIDDEN TESTS
+
+# %%
+gabor = fallback(gabor, hmax.gabor_filter, 7, 3.5, 2.8, 0.0)
+bank = [np.stack([gabor(p["size"], p["lambda"], p["sigma"], o) for o in hmax.ORIENTATIONS])
+        for p in hmax.s1_parameters()]
+fig = plotting.gabor_bank(bank, hmax.S1_SIZES, hmax.ORIENTATIONS)
+
+# %% [markdown]
+# ## 2. The image set and its S1 and C1 maps
+#
+# We use a procedural stand-in for the "core object recognition" images of Majaj et al. (2015):
+# 8 categories × 8 objects, drawn over natural backgrounds at three variation levels — V0
+# (centred, fixed size and pose), V3 (moderate) and V6 (large changes of position, scale and
+# rotation). C1 takes, at each position, the max over the two S1 sizes of a band, then the max
+# over an $N\times N$ neighbourhood every $N/2$ px ($N$ = 8 … 22): coarser maps that barely
+# change when an edge moves by a few pixels.
+
+# %%
+examples = stimuli.make_stimulus_set(n_per_object=1, levels=(0, 3, 6), seed=1)
+pick = [np.flatnonzero((examples.level == lev) & (examples.obj % 8 == 0))
+        for lev in (0, 3, 6)]
+idx = np.concatenate(pick)
+labels = [f"V{l} {stimuli.CATEGORIES[c]}" for l, c in zip(examples.level[idx], examples.category[idx])]
+fig = plotting.stimulus_grid(examples.images[idx], labels, ncols=8, title="one object per category at V0, V3 and V6")
+
+# %%
+model = hmax.HMAX(hmax.default_prototypes(n_per_size=N_PER_SIZE))
+image = examples.images[pick[0][2]]   # a car at V0
+s1, c1 = model.s1(image), model.c1(image)
+print("C1 map sizes per band:", [c.shape[-2:] for c in c1])
+fig = plotting.s1_c1_maps(image, s1[2][0], c1[1][0], hmax.ORIENTATIONS, title="S1 (11 px) and C1 (band 2)")
+
+# %% [markdown]
+# ## 3. Max versus sum: invariance and selectivity in clutter
+#
+# A complex cell pools afferents that share a preferred feature at different positions (and
+# sizes). Which pooling? With a **sum**, the response grows with everything that drives the
+# afferents a little — a longer bar, a distractor — so a downstream unit tuned to the level
+# evoked by its preferred stimulus loses it in clutter. With a **max**, the response is set by
+# the best-matching afferent only. Write the pooling operation of a complex cell.
+
+# %% [solution] id=pool
+def complex_cell(maps, op="max"):
+    """Pool afferent responses maps (..., H, W) over the two position axes: op 'max' or 'sum'."""
+    ### BEGIN SOLUTION
+    maps = np.asarray(maps, float)
+    if op == "max":
+        return maps.max(axis=(-2, -1))
+    return maps.sum(axis=(-2, -1))
+    ### END SOLUTION
+
+# %% [tests] id=test_pool points=1
+hmax_checks.check_pool(complex_cell)
+### BEGIN HIDDEN TESTS
+_x = np.random.default_rng(11).random((4, 6, 9))
+np.testing.assert_allclose(complex_cell(_x, "max"), _x.max(axis=(1, 2)))
+np.testing.assert_allclose(complex_cell(_x, "sum"), _x.sum(axis=(1, 2)))
+### END HIDDEN TESTS
+
+# %%
+complex_cell = fallback(complex_cell, hmax.pool, np.ones((2, 3, 3)), "max")
+res = hmax.pooling_experiments(complex_cell)
+fig = plotting.pooling_curves(res)
+print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter']['sum'][-1]:.2f} x the preferred bar alone")
+
+# %% [markdown]
+# Left: the S1 unit (a simple cell) responds only when the bar sits on its receptive field, and
+# even flips with the bar's phase; both complex cells are flat. Middle: the max saturates once the
+# bar fills the filter, the sum keeps growing with length. Right: distractors leave the max
+# untouched, while the sum rises — the "highly nonlinear" behaviour of IT neurons shown with
+# two stimuli in the receptive field (the response to a pair close to the response to the
+# preferred one) is what the max predicts.
+
+# %% [think] id=think_max_sum points=1
+# **Think!** An IT neuron responds at 40 spikes/s to object A alone and at 10 spikes/s to object B
+# alone. What would a max-pooling model predict for A and B shown together, and what would a
+# sum-pooling model predict? Why is the max better for recognising A in a cluttered scene?
+#
+# ### BEGIN SOLUTION
+# Max: close to 40 spikes/s (the stronger input wins); sum: about 50 spikes/s, more than either
+# alone, so the response no longer tells "A" from "B plus other things": a pattern of sums changes
+# with every object added to the scene. With max pooling the afferents tuned to A's features keep
+# the value A gave them as long as the clutter drives them less, so units downstream, tuned to
+# that pattern, stay selective for A.
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 4. Invariance along the hierarchy
+#
+# Shift an object horizontally and correlate each layer's features with those of the centred
+# object. S1 maps move with the object; C1 tolerates a few pixels (its pooling grid); C2 takes a
+# global max over positions and bands and barely changes.
+
+# %%
+curves = hmax.invariance_curves(model)
+fig = plotting.invariance_plot(curves)
+print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves["shift"][-1], "px")
+
+# %% [markdown]
+# ## 5. Decoding category from pixels and from C2
+#
+# A linear readout of the right features should recognise categories across changes of view.
+# We draw the image set at V0, V3 and V6 (`N_PER_OBJECT` images per object and level), compute
+# C2 features (one per S2 prototype, prototypes sampled from natural images), and compare a
+# cross-validated linear classifier on pixels with one on C2. Write the decoding function with
+# scikit-learn: standardise the features, fit a linear classifier on the training folds, score
+# it on the held-out fold (stratified folds, shuffled with `seed`).
+
+# %% [solution] id=decode
+def decode(features, labels, n_folds=4, seed=0):
+    """Mean held-out accuracy of a linear classifier; features (n_samples, n_features)."""
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    ### BEGIN SOLUTION
+    clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-1, 4, 6)))
+    cv = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    return float(cross_val_score(clf, features, labels, cv=cv).mean())
+    ### END SOLUTION
+
+# %% [tests] id=test_decode points=2
+hmax_checks.check_decode(decode)
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(5)
+_y = np.repeat(np.arange(3), 15)
+_X = np.eye(3)[_y] * 4 + _rng.normal(0, 1, (45, 3))
+assert decode(_X, _y, 3, 1) > 0.85
+assert abs(decode(_X, _rng.permutation(_y), 3, 1) - 1 / 3) < 0.3
+### END HIDDEN TESTS
+
+# %%
+decode = fallback(decode, hmax.decode_accuracy, np.eye(4).repeat(4, 0), np.arange(4).repeat(4), 2, 0)
+data = stimuli.make_stimulus_set(n_per_object=N_PER_OBJECT, levels=(0, 3, 6), seed=0)
+c2 = model.c2(data.images)                                   # (n_images, n_prototypes)
+pixels = data.images[:, ::2, ::2].reshape(len(data), -1)     # 64 x 64 pixels
+acc = {"pixels": [], "C2": []}
+for lev in (0, 3, 6):
+    sel = data.level == lev
+    acc["pixels"].append(decode(pixels[sel], data.category[sel], 4, 0))
+    acc["C2"].append(decode(c2[sel], data.category[sel], 4, 0))
+print({k: np.round(v, 2) for k, v in acc.items()}, f"({sel.sum()} images per level)")
+fig = plotting.decoding_bars(acc, (0, 3, 6), chance=1 / 8)
+
+# %% [markdown]
+# Pixels do well when nothing varies (V0) and fall to chance as position, size and pose change;
+# C2 features lose less. Yet C2 is far from perfect at V6: its features were never shaped for
+# the task, and a global max over the whole image mixes the object with its background.
+
+# %% [think] id=think_limits points=2
+# **Think!** Name two things HMAX cannot do that the ventral stream (or a modern network) does,
+# and explain how task-trained deep networks (next notebook) address one of them.
+#
+# ### BEGIN SOLUTION
+# (1) Its features are not learned for any task: S1 is fixed by hand and S2 prototypes are random
+# patches, so there is no error signal to make the intermediate layers useful for recognition;
+# task-optimised deep convolutional networks keep the S/C motif (convolution = template, pooling
+# = invariance) but learn every layer end to end by gradient descent on object categorisation,
+# and their layers then predict V4 and IT responses (Yamins et al. 2014). (2) It is purely
+# feedforward: no feedback or recurrence for attention, segmentation of the object from clutter,
+# or completing occluded objects; the global max cannot bind features to one object. (3) It has
+# few layers and only translation/scale invariance built in: rotation in depth, lighting and pose
+# invariance must be learned.
+# ### END SOLUTION
+
+# %% [markdown]
+# ## Take-home messages
+#
+# - Simple cells (S) match templates; complex cells (C) take a max over afferents with the same
+#   preference at different positions and scales: selectivity and invariance from two operations.
+# - A max keeps a unit's response to its preferred stimulus in clutter; a sum does not.
+# - Invariance grows along the hierarchy S1 < C1 < C2, as tolerance grows from V1 to IT.
+# - Invariant C2 features decode object categories across variation better than pixels, but the
+#   gap to IT (notebook 07) calls for learned, task-trained features.
