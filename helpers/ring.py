@@ -1132,18 +1132,24 @@ def offset_profile(W: Any, pd: Any, n_bins: int = 36) -> tuple[np.ndarray, np.nd
     W = check_square(W, "W")
     pd = as_array(pd, "pd", shape=(W.shape[0],))
     n_bins = check_int(n_bins, "n_bins", minimum=2)
+    return _binned_mean(W, pd, n_bins, np.ones(W.shape, dtype=bool))
+
+
+def _binned_mean(W: np.ndarray, pd: np.ndarray, n_bins: int, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bin centres and mean of ``W[use]`` by offset ``wrap(pd[i] - pd[j])`` (see offset_profile)."""
     width = 2 * np.pi / n_bins
     d = wrap(pd[:, None] - pd[None, :])
-    idx = (np.round((d + np.pi) / width).astype(int) % n_bins).ravel()
-    sums = np.bincount(idx, weights=W.ravel(), minlength=n_bins)
-    counts = np.bincount(idx, minlength=n_bins)
+    idx = np.round((d + np.pi) / width).astype(int) % n_bins
+    sums = np.bincount(idx[use], weights=W[use], minlength=n_bins)
+    counts = np.bincount(idx[use], minlength=n_bins)
     profile = np.full(n_bins, np.nan)
     profile[counts > 0] = sums[counts > 0] / counts[counts > 0]
     return -np.pi + np.arange(n_bins) * width, profile
 
 
 def ring_profile(
-    W_rec: Any, activity: Any, heading: Any, n_bins: int = 36, min_strength: float = 0.0
+    W_rec: Any, activity: Any, heading: Any, n_bins: int = 36, min_strength: float = 0.0,
+    exclude_self: bool = False,
 ) -> dict[str, np.ndarray]:
     """Sort a recurrent matrix by preferred direction and average it by direction offset.
 
@@ -1160,13 +1166,18 @@ def ring_profile(
     min_strength : float
         Units whose tuning strength (see :func:`preferred_directions_from_activity`) is at
         most this fraction of the largest are left out (0 keeps every unit).
+    exclude_self : bool
+        Leave the self-connections ``W[i, i]`` out of the profile (they are reported as
+        ``self_weight``); a learned network often has strong ones that would dominate the
+        zero-offset bin.
 
     Returns
     -------
     dict with
         ``offsets`` (n_bins,) bin centres (radians); ``profile`` (n_bins,) mean weight;
         ``pd`` (N,) preferred directions; ``strength`` (N,); ``order`` (M,) indices of the kept
-        units sorted by preferred direction; ``W_sorted`` (M, M) the matrix in that order.
+        units sorted by preferred direction; ``W_sorted`` (M, M) the matrix in that order;
+        ``self_weight`` the mean of the kept units' self-connections.
     """
     W_rec = check_square(W_rec, "W_rec")
     activity = as_array(activity, "activity", shape=(None, W_rec.shape[0]))
@@ -1174,76 +1185,105 @@ def ring_profile(
     min_strength = check_positive(min_strength, "min_strength", strict=False)
     keep = np.flatnonzero(strength > min_strength * strength.max())
     order = keep[np.argsort(pd[keep])]
-    offsets, profile = offset_profile(W_rec[np.ix_(order, order)], pd[order], n_bins)
+    n_bins = check_int(n_bins, "n_bins", minimum=2)
+    W_sorted = W_rec[np.ix_(order, order)]
+    use = ~np.eye(order.size, dtype=bool) if exclude_self else np.ones(W_sorted.shape, dtype=bool)
+    offsets, profile = _binned_mean(W_sorted, pd[order], n_bins, use)
     return {
+        "self_weight": float(np.mean(np.diag(W_sorted))),
         "offsets": offsets,
         "profile": profile,
         "pd": pd,
         "strength": strength,
         "order": order,
-        "W_sorted": W_rec[np.ix_(order, order)],
+        "W_sorted": W_sorted,
     }
 
 
-def learned_ring_profile(model: Any = None, n_bins: int = 36, min_strength: float = 0.1) -> dict | None:
+def _integrator_activity(net: Any, n_trajectories: int = 512, T: int = 20, seed: int = 7
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden rates and headings of notebook 02's integrator on fresh trajectories.
+
+    Returns activity (n_trajectories * T, N) and heading (n_trajectories * T,) in radians.
+    """
+    import torch  # noqa: PLC0415 -- only this path needs torch
+
+    from . import angular_integrator as ai  # noqa: PLC0415
+
+    omega, theta = ai.heading_trajectories(n_trajectories, T, seed=seed)
+    with torch.no_grad():
+        _, h = net(torch.from_numpy(omega), ai.head_direction_code(theta[:, 0], net.decoder.out_features))
+    h = h.numpy()
+    return h.reshape(-1, h.shape[-1]).astype(float), theta[:, 1:].ravel().astype(float)
+
+
+def learned_ring_profile(model: Any = None, n_bins: int = 36, min_strength: float = 0.1,
+                         exclude_self: bool = True, seed: int = 7) -> dict | None:
     """The offset profile of the angular integrator trained in notebook 02.
 
     Parameters
     ----------
-    model : dict, optional
-        The trained network as saved by notebook 02 (keys ``W_rec`` (N, N), ``W_out`` and, if
-        available, ``activity`` (T, N) and ``heading`` (T,)). Default: loaded with
-        ``helpers.bptt.load_angular_integrator()``.
-    n_bins, min_strength : see :func:`ring_profile`.
+    model : optional
+        The trained network: an ``IntegratorResult`` or ``AngularIntegrator`` of
+        :mod:`helpers.angular_integrator` (its units' activity is recorded on fresh
+        trajectories), or a dict with ``W_rec`` (N, N) and either ``activity`` (T, N) and
+        ``heading`` (T,), or ``W_out`` (2, N) weights onto ``(cos, sin)``.
+        Default: the shipped network, ``helpers.angular_integrator.load_angular_integrator()``.
+    n_bins, min_strength, exclude_self : see :func:`ring_profile`.
+    seed : int
+        Seed of the trajectories used to record the activity.
 
     Returns
     -------
     dict or None
-        As :func:`ring_profile`, plus ``source`` (how preferred directions were found). None
-        (with a printed note) when the trained network is not available.
+        As :func:`ring_profile`, plus ``source`` (``"activity"`` or ``"readout"``: how the
+        preferred directions were found). None, with a printed note, when no trained network
+        is available.
 
     Notes
     -----
-    Preferred directions come, in this order, from ``helpers.bptt.angular_integrator_activity``
-    (if that function exists; it takes the model and returns ``activity`` (T, N) and
-    ``heading`` (T,) in radians), from ``model["activity"]`` and ``model["heading"]``, or else
-    from the readout: a unit whose output weights onto ``(cos, sin)`` point at angle ``a`` is
-    given preferred direction ``a``. The readout is a rough proxy: on a vanilla tanh
-    integrator it agreed only loosely with the tuning (mean cos of the difference 0.3) and
-    gave a weaker profile, so the activity should be preferred.
+    A unit's preferred direction comes from its activity over head directions. Only a dict
+    without activity falls back on the readout (a unit whose output weights onto
+    ``(cos, sin)`` point at angle ``a`` gets preferred direction ``a``), a rough proxy: on a
+    vanilla tanh integrator it agreed only loosely with the tuning (mean cos of the difference
+    0.3) and gave a weaker profile.
     """
     if model is None:
         try:
-            from . import bptt  # noqa: PLC0415 -- notebook 02's module
-            model = bptt.load_angular_integrator()
-        except (ImportError, AttributeError, FileNotFoundError) as err:
+            from .angular_integrator import load_angular_integrator  # noqa: PLC0415
+
+            model = load_angular_integrator()
+        except (ImportError, FileNotFoundError, ValueError) as err:
             print(f"The trained angular integrator of notebook 02 is not available ({err}).")
             return None
-    W_rec = check_square(model["W_rec"], "model['W_rec']")
-    n = W_rec.shape[0]
-    try:
-        from . import bptt  # noqa: PLC0415
-        runner = getattr(bptt, "angular_integrator_activity", None)
-    except ImportError:
-        runner = None
-    if runner is not None:
-        activity, heading = runner(model)
+    model = getattr(model, "model", model)  # an IntegratorResult holds the network
+    if hasattr(model, "J") and hasattr(model, "decoder"):
+        W_rec = model.J.weight.detach().cpu().numpy().astype(float)
+        activity, heading = _integrator_activity(model, seed=seed)
         source = "activity"
-    elif "activity" in model and "heading" in model:
-        activity, heading = model["activity"], model["heading"]
-        source = "activity"
+    elif isinstance(model, dict) and "W_rec" in model:
+        W_rec = check_square(model["W_rec"], "model['W_rec']")
+        n = W_rec.shape[0]
+        if "activity" in model and "heading" in model:
+            activity, heading = model["activity"], model["heading"]
+            source = "activity"
+        else:
+            W_out = as_array(model["W_out"], "model['W_out']", ndim=2)
+            W_out = W_out if W_out.shape[1] == n else W_out.T
+            if W_out.shape != (2, n):
+                raise ValueError(f"model['W_out'] must have shape (2, {n}) or ({n}, 2) without activity, "
+                                 f"got {W_out.shape}")
+            print("No activity of the trained network was given: preferred directions are taken from its "
+                  "readout weights, a rough proxy.")
+            pd = np.arctan2(W_out[1], W_out[0])
+            heading = np.linspace(-np.pi, np.pi, 72, endpoint=False)
+            activity = np.cos(heading[:, None] - pd[None, :]) * np.hypot(W_out[0], W_out[1])
+            source = "readout"
     else:
-        W_out = as_array(model["W_out"], "model['W_out']", ndim=2)
-        W_out = W_out if W_out.shape[1] == n else W_out.T
-        if W_out.shape != (2, n):
-            raise ValueError(f"model['W_out'] must have shape (2, {n}) or ({n}, 2), got {W_out.shape}")
-        print("No activity of the trained network was found: preferred directions are taken from its "
-              "readout weights, a rough proxy (the profile comes out weaker than from activity).")
-        pd = np.arctan2(W_out[1], W_out[0])
-        heading = np.linspace(-np.pi, np.pi, 72, endpoint=False)
-        activity = np.cos(heading[:, None] - pd[None, :]) * np.hypot(W_out[0], W_out[1])
-        source = "readout"
-    out = ring_profile(W_rec, activity, heading, n_bins=n_bins, min_strength=min_strength)
+        raise TypeError(f"model must be an AngularIntegrator, an IntegratorResult or a dict with 'W_rec', "
+                        f"got {type(model).__name__}")
+    out = ring_profile(W_rec, activity, heading, n_bins=n_bins, min_strength=min_strength,
+                       exclude_self=exclude_self)
     out["source"] = source
     return out
 

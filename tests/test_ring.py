@@ -209,10 +209,28 @@ def test_learned_ring_profile_from_a_model_dict():
     perm = np.random.default_rng(2).permutation(n)
     model = {"W_rec": ring.cosine_weights(n)[np.ix_(perm, perm)],
              "W_out": np.stack([np.cos(pd[perm]), np.sin(pd[perm])]), "W_in": np.zeros((n, 1)), "config": {}}
-    out = ring.learned_ring_profile(model, n_bins=n)
-    assert out["source"] in ("readout", "activity")
+    out = ring.learned_ring_profile(model, n_bins=n, exclude_self=False)
+    assert out["source"] == "readout"
     offsets, w = ring.kernel_profile(ring.cosine_weights(n))
     np.testing.assert_allclose(out["profile"], w, atol=1e-12)
+    no_self = ring.learned_ring_profile(model, n_bins=n)  # self-connections left out by default
+    assert np.isnan(no_self["profile"][n // 2])  # offset 0 holds only the diagonal
+    np.testing.assert_allclose(np.delete(no_self["profile"], n // 2), np.delete(w, n // 2), atol=1e-12)
+    assert no_self["self_weight"] == pytest.approx(w[n // 2])
+
+
+def test_learned_ring_profile_of_the_shipped_integrator():
+    pytest.importorskip("torch")
+    from helpers.paths import DATA_DIR
+    if not (DATA_DIR / "angular_integrator.pt").exists():
+        pytest.skip("data/angular_integrator.pt not shipped")
+    out = ring.learned_ring_profile()
+    assert out["source"] == "activity" and len(out["order"]) >= 16
+    assert np.all(np.diff(out["pd"][out["order"]]) >= 0)
+    far = np.abs(out["offsets"]) > np.deg2rad(120)
+    near = (np.abs(out["offsets"]) < np.deg2rad(60)) & (out["offsets"] != 0)
+    assert out["self_weight"] > 0  # self-excitation
+    assert np.nanmean(out["profile"][far]) < np.nanmean(out["profile"][near])  # inhibition further away
 
 
 # --- validation -------------------------------------------------------------------------

@@ -30,8 +30,9 @@ def _wrap_deg(x: np.ndarray) -> np.ndarray:
     return (np.asarray(x) + 180.0) % 360.0 - 180.0
 
 
-def _weights_image(ax, W: np.ndarray, extent_deg: float = 360.0, title: str = "") -> Any:
-    lim = float(np.nanmax(np.abs(W))) or 1.0
+def _weights_image(ax, W: np.ndarray, extent_deg: float = 360.0, title: str = "",
+                   lim: float | None = None) -> Any:
+    lim = lim or float(np.nanmax(np.abs(W))) or 1.0
     im = ax.imshow(W, cmap=EXC_INH_CMAP, norm=TwoSlopeNorm(0.0, -lim, lim), origin="lower",
                    extent=(0, extent_deg, 0, extent_deg), interpolation="nearest")
     ax.set_xlabel("presynaptic preferred direction (deg)")
@@ -356,8 +357,9 @@ def learned_vs_engineered(learned: Mapping[str, Any] | None, W_engineered: Any) 
     ----------
     learned : dict or None
         From :func:`helpers.ring.ring_profile` / :func:`helpers.ring.learned_ring_profile`
-        (keys ``W_sorted``, ``pd``, ``order``, ``offsets``, ``profile``); None draws only the
-        engineered kernel with a note.
+        (keys ``W_sorted``, ``offsets``, ``profile`` and optionally ``self_weight``); None draws
+        only the engineered kernel with a note. The colour scale of the matrix is set by the
+        off-diagonal weights (strong self-connections saturate).
     W_engineered : (N, N) array
         A ring matrix, e.g. the cosine ring.
     """
@@ -373,7 +375,9 @@ def learned_vs_engineered(learned: Mapping[str, Any] | None, W_engineered: Any) 
         axes[1].set_axis_off()
     else:
         Ws = np.asarray(learned["W_sorted"], float)
-        _weights_image(axes[0], Ws, title="learned $W_{rec}$, sorted")
+        off_diag = np.abs(Ws[~np.eye(Ws.shape[0], dtype=bool)])
+        _weights_image(axes[0], Ws, title="learned $W_{rec}$, sorted",
+                       lim=float(np.percentile(off_diag, 99)) if off_diag.size else None)
         axes[0].set_xlabel("presynaptic unit (sorted)")
         axes[0].set_ylabel("postsynaptic unit (sorted)")
         axes[0].set_xticks([])
@@ -381,7 +385,10 @@ def learned_vs_engineered(learned: Mapping[str, Any] | None, W_engineered: Any) 
         prof = np.asarray(learned["profile"], float)
         _profile(axes[1], np.asarray(learned["offsets"]), prof)
         axes[1].plot(np.rad2deg(learned["offsets"]), prof, "o", color=NEUTRAL, ms=4)
-        axes[1].set_ylabel("mean weight")
+        if "self_weight" in learned:
+            axes[1].text(0.5, 0.04, f"self-connection (not shown): {learned['self_weight']:.2f}",
+                         transform=axes[1].transAxes, ha="center", va="bottom", fontsize=11, color="#b8860b")
+        axes[1].set_ylabel("mean weight (other units)")
         axes[1].set_title("learned: mean weight by offset")
     _profile(axes[2], off[o], n * W_engineered[o, 0])
     axes[2].set_ylabel(r"kernel $N W_{ij}$")

@@ -479,14 +479,22 @@ true_offsets, true_kernel = ring.kernel_profile(W)
 print(f"largest error of the recovered kernel: {np.nanmax(np.abs(profile - true_kernel)):.2e}")
 
 # %% [markdown]
-# Now the network trained in notebook 02 (loaded with `helpers.bptt.load_angular_integrator()`):
+# Now the network trained in notebook 02: $g_t = \mathrm{ReLU}(J g_{t-1} + M \omega_t)$, started
+# from a code of the initial heading and read out by head-direction cells. We record its units
+# on fresh trajectories, give each its preferred direction, keep the tuned ones, and average
+# $J$ by offset (self-connections apart: they would swamp the zero-offset bin).
 
 # %%
-learned = ring.learned_ring_profile()
+from helpers import angular_integrator
+
+net = angular_integrator.load_angular_integrator()   # the small network shipped in data/
+learned = ring.learned_ring_profile(net, n_bins=36)
 plotting.learned_vs_engineered(learned, W)
 plt.show()
-if learned is not None:
-    print(f"preferred directions from the units' {learned['source']}; {len(learned['order'])} tuned units kept")
+near = (np.abs(learned["offsets"]) <= np.deg2rad(60)) & (learned["offsets"] != 0)
+far = np.abs(learned["offsets"]) >= np.deg2rad(120)
+print(f"{len(learned['order'])} tuned units; self-connection {learned['self_weight']:.2f}; mean weight to units "
+      f"within 60 deg {np.nanmean(learned['profile'][near]):+.3f}, beyond 120 deg {np.nanmean(learned['profile'][far]):+.3f}")
 
 # %% [markdown]
 # **Think!** Describe the learned profile: is there local excitation and inhibition further
@@ -496,16 +504,19 @@ if learned is not None:
 
 # %% [think] id=think_learned points=2
 # ### BEGIN SOLUTION
-# A network that has learned a ring-like solution shows a profile that is high near zero
-# offset (units with similar preferred directions excite each other, often with a strong
-# self-connection) and low or negative at large offsets: a Mexican hat, noisier than the
-# engineered one because units are unevenly spread and differently tuned. Its profile is
-# usually not exactly symmetric: an odd component, like Zhang's gamma W', is how velocity
-# input can move the activity. Whether a clean Mexican hat appears depends on the
-# constraints: a task that needs a persistent angle estimate, enough units, some weight
-# regularisation and a nonlinearity that keeps activity local all favour it; a gated network
-# (GRU) can instead store the angle in its gates and hide the ring in W_rec. Notebook 05
-# asks the same question in 2-D for grid cells.
+# The learned profile is a Mexican hat of a kind: strong self-excitation, weak excitation
+# between units whose preferred directions are within about 60 degrees, and inhibition that
+# grows with the difference, strongest for opposite directions. Differences from the
+# engineered ring: the self-connection carries most of the local excitation (partly inherited
+# from the identity initialisation of J, which already makes each unit a memory), the
+# excitatory lobe is weak and flat, the points scatter because units are few, unevenly spread
+# and differently tuned, and the profile need not be symmetric -- an odd part, like Zhang's
+# gamma W', is one way velocity can move the activity (here the velocity input M also does it,
+# by driving units differently). What favours a Mexican hat: a task that needs a persistent
+# angle estimate over long sequences, a nonlinearity that keeps activity non-negative and
+# local (ReLU), enough units, and weight decay on J that removes what is not needed. A gated
+# network or a linear code (cos, sin) can solve the task without any bump, so the answer
+# depends on these constraints -- the question of notebook 05, in 2-D.
 # ### END SOLUTION
 
 # %% [markdown]
