@@ -54,7 +54,8 @@ def check_ring_step(ring_step: Callable) -> None:
     want = ring.euler_step(r, W, I, 0.01, 0.001)
     silent_in = np.maximum(W @ r + I, 0) == 0
     expect_true(got is not None, name, "ring_step returned None", "did you forget `return`?")
-    expect_close(np.shape(got), (n,), name, "the shape of ring_step(r, W, I, tau, dt)", "return the new rates, one per neuron")
+    expect_close(np.shape(got), (n,), name, "the shape of ring_step(r, W, I, tau, dt)",
+                 "return the new rates, one per neuron")
     if np.allclose(got, r + 0.1 * (-r + W @ r + I)):
         raise CheckError(f"{name}: neurons {np.flatnonzero(silent_in).tolist()} get a negative total input and "
                          "should relax to 0, but yours follow it below zero. Hint: rectify with np.maximum(..., 0)")
@@ -69,8 +70,8 @@ def check_population_vector(population_vector: Callable) -> None:
     theta = ring.preferred_directions(16)
     bump = np.maximum(np.cos(theta - 1.0) - 0.3, 0.0)
     got = population_vector(bump, theta)
-    expect_close(got, ring.population_vector(bump, theta), name, "the decoded direction of a bump centred near 1 rad", "angle of sum_i r_i exp(i theta_i): "
-                 "np.angle(rates @ np.exp(1j * theta)), or arctan2 of the sine and cosine sums", rtol=1e-6, atol=1e-6)
+    expect_close(got, ring.population_vector(bump, theta), name, "the decoded direction of a bump centred near 1 rad",
+                 "angle of sum_i r_i exp(i theta_i): np.angle(rates @ np.exp(1j * theta)), or arctan2 of the sine and cosine sums", rtol=1e-6, atol=1e-6)
     back = np.maximum(np.cos(theta + 2.5) - 0.3, 0.0)
     got2 = population_vector(back, theta)
     expect_close(np.cos(got2 - ring.population_vector(back, theta)), 1.0, name,
