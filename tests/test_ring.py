@@ -162,11 +162,11 @@ def test_one_simulated_second_of_256_neurons_is_fast():
     W = ring.cosine_weights(ring.KIM_N)
     inputs = np.ones(ring.KIM_N)
     best = np.inf
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):  # CPU time of this process (one BLAS thread): robust to a busy shared machine
+        start = time.process_time()
         ring.simulate(W, inputs, n_steps=int(1.0 / ring.DT), r0=np.full(ring.KIM_N, 0.1))
-        best = min(best, time.perf_counter() - start)
-    assert best < 0.05, f"one simulated second took {best:.3f} s"
+        best = min(best, time.process_time() - start)
+    assert best < 0.05, f"one simulated second took {best:.3f} s of CPU time"
 
 
 # --- learned networks: sorting and averaging by offset -----------------------------------
