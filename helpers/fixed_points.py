@@ -15,7 +15,15 @@ import torch
 
 from .validation import as_array, check_int, check_positive
 
-__all__ = ["FixedPoints", "find_fixed_points"]
+__all__ = ["FixedPoints", "find_fixed_points", "speed"]
+
+
+def speed(step: Callable[[torch.Tensor], torch.Tensor], h: torch.Tensor) -> torch.Tensor:
+    """Speed ``q(h) = 1/2 ||F(h) - h||^2`` of each state (row) of ``h`` (B, N); returns (B,)."""
+    return 0.5 * ((step(h) - h) ** 2).sum(dim=1)
+
+
+speed_of = speed  # the reference, under a name that a ``speed`` argument cannot shadow
 
 
 @dataclass
@@ -53,6 +61,7 @@ def find_fixed_points(
     lr: float = 0.02,
     tol: float = 1e-8,
     merge_distance: float = 0.05,
+    speed: Callable[[Callable, torch.Tensor], torch.Tensor] | None = None,
 ) -> FixedPoints:
     """Find the fixed points of ``step`` reachable from ``initial_states``.
 
@@ -70,8 +79,11 @@ def find_fixed_points(
         Keep points whose speed ``q`` is below this.
     merge_distance : float
         Points closer than this (Euclidean) are the same fixed point.
+    speed : callable, optional
+        ``speed(step, h)`` returning q per row of ``h`` (B,); default :func:`speed`.
     """
     h0 = as_array(initial_states, "initial_states", ndim=2)
+    q_fn = speed_of if speed is None else speed
     iters = check_int(iters, "iters", minimum=1)
     lr = check_positive(lr, "lr")
     h = torch.tensor(h0, dtype=torch.float32, requires_grad=True)
@@ -79,13 +91,13 @@ def find_fixed_points(
     # Adam's steps do not shrink by themselves: decay the rate 1000-fold so points converge
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=1e-3 ** (1.0 / iters))
     for _ in range(iters):
-        q = 0.5 * ((step(h) - h) ** 2).sum(dim=1)
+        q = q_fn(step, h)
         opt.zero_grad()
         q.sum().backward()
         opt.step()
         sched.step()
     with torch.no_grad():
-        q = (0.5 * ((step(h) - h) ** 2).sum(dim=1)).numpy()
+        q = speed_of(step, h).numpy()
     cand = h.detach().numpy()[q < tol]
     qs = q[q < tol]
     keep: list[int] = []

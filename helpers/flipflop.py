@@ -17,7 +17,10 @@ from torch import nn
 from .torch_setup import use_threads
 from .validation import check_in_range, check_int, check_positive, check_rng
 
-__all__ = ["flipflop_batch", "FlipFlopRNN", "train_flipflop", "TrainResult", "memory_states"]
+__all__ = [
+    "flipflop_batch", "FlipFlopRNN", "train_flipflop", "TrainResult", "memory_states", "visited_states",
+    "fixed_point_starts",
+]
 
 
 def flipflop_batch(
@@ -164,3 +167,24 @@ def memory_states(
     with torch.no_grad():
         _, h = model(torch.from_numpy(u))
     return h[:, -1].numpy().astype(np.float64)
+
+
+def visited_states(model: FlipFlopRNN, n_trials: int = 16, T: int = 200, seed: int = 5) -> np.ndarray:
+    """Hidden states (n_trials * T, n_hidden) of the network on fresh flip-flop trials."""
+    u, _ = flipflop_batch(n_trials, T, n_bits=model.readout.out_features, seed=seed)
+    with torch.no_grad():
+        _, h = model(torch.from_numpy(u))
+    return h.numpy().reshape(-1, h.shape[-1]).astype(np.float64)
+
+
+def fixed_point_starts(model: FlipFlopRNN, n_visited: int = 256, jitter: float = 0.05, seed: int = 0) -> np.ndarray:
+    """Starting points for the fixed-point search: held memories and jittered visited states.
+
+    Returns
+    -------
+    (2**n_bits * 4 + n_visited, n_hidden) array
+    """
+    rng = check_rng(seed)
+    visited = visited_states(model)
+    picks = visited[rng.choice(len(visited), size=n_visited)]
+    return np.concatenate([memory_states(model, seed=rng), picks + jitter * rng.standard_normal(picks.shape)])

@@ -31,6 +31,7 @@ __all__ = [
     "spectral_radius",
     "linear_norms",
     "largest_lyapunov_exponent",
+    "simulate_autonomous",
 ]
 
 Activation = Callable[[np.ndarray], np.ndarray]
@@ -297,3 +298,16 @@ def largest_lyapunov_exponent(
         if t >= transient:
             total += np.log(growth)
     return total / T
+
+
+def simulate_autonomous(W: np.ndarray, T: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:
+    """Rates of ``r_{t+1} = tanh(W r_t)`` from a random start, no input.
+
+    Returns
+    -------
+    (T + 1, N) array
+    """
+    W = check_square(W, "W")
+    T = check_int(T, "T", minimum=0)
+    r0 = np.tanh(check_rng(seed).standard_normal(W.shape[0]))
+    return simulate_rate(W, np.zeros((T, W.shape[0])), r0, np.tanh)
