@@ -123,16 +123,22 @@ def gradient_check(manual: Mapping[str, np.ndarray], reference: Mapping[str, np.
     return fig
 
 
-def gradient_norms(norms: Mapping[str, np.ndarray], bounds: Mapping[str, np.ndarray] | None = None):
+def gradient_norms(
+    norms: Mapping[str, np.ndarray],
+    bounds: Mapping[str, np.ndarray] | None = None,
+    ylim: tuple[float, float] | None = (1e-12, 1e6),
+):
     """``||dx_t/dx_0||`` against t for several networks (log scale), with optional bounds (dashed)."""
     fig, ax = new_figure(width=6.5, height=4.2)
     for i, (label, n) in enumerate(norms.items()):
-        color = plt.cm.coolwarm(i / max(1, len(norms) - 1))
+        color = plt.cm.tab10(i)
         ax.semilogy(np.arange(len(n)), n, lw=2, color=color, label=label)
         if bounds is not None and label in bounds:
             ax.semilogy(np.arange(len(bounds[label])), bounds[label], "--", lw=1, color=color)
     ax.set(xlabel="t - k (steps back in time)", ylabel="||\u2202x_t / \u2202x_k||",
            title="vanishing and exploding gradients")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.legend(fontsize=9)
     return fig
 
@@ -165,8 +171,10 @@ def heading_tracking(theta: np.ndarray, decoded: np.ndarray, n_show: int = 3):
     fig, ax = new_figure(width=7.5, height=3.8)
     for i in range(min(n_show, len(theta))):
         color = plt.cm.tab10(i)
-        ax.plot(np.degrees(theta[i]), color=color, lw=2)
-        ax.plot(np.arange(1, len(theta[i])), np.degrees(decoded[i]), "o", ms=4, color=color)
-    ax.set(xlabel="time step", ylabel="heading (deg)", ylim=(-185, 185),
+        true = np.unwrap(theta[i])  # continuous heading, no jumps at +-180 deg
+        dec = true[1:] + np.angle(np.exp(1j * (decoded[i] - theta[i][1:])))
+        ax.plot(np.degrees(true), color=color, lw=2)
+        ax.plot(np.arange(1, len(true)), np.degrees(dec), "o", ms=4, color=color)
+    ax.set(xlabel="time step", ylabel="heading (deg, unwrapped)",
            title="path integration: true (lines) vs decoded (dots)")
     return fig

@@ -27,7 +27,7 @@ from helpers.checks import rnn as rnn_checks
 plotting.use_lecture_style()
 np.random.seed(0)
 torch.manual_seed(0)
-FULL = os.environ.get("FULL", "0") == "1"  # True: train the flip-flop network 3x longer
+FULL = os.environ.get("FULL", "0") == "1"  # True: train the flip-flop network 3x longer (~15 s)
 
 # %% [markdown]
 # ## 1 · The rate network of the lecture
@@ -171,10 +171,10 @@ fig = plotting.lyapunov_vs_gain(gains, lyap)
 #
 # Three input channels carry rare $\pm 1$ pulses; each output must hold the sign of the last pulse
 # of its channel (Sussillo & Barak 2013). That is three independent bits of memory, $2^3 = 8$
-# memories in all. We train a 32-unit $\tanh$ RNN on it, live (about 8 s).
+# memories in all. We train a 32-unit $\tanh$ RNN on it, live (about 5 s).
 
 # %%
-result = flipflop.train_flipflop(n_hidden=32, steps=3600 if FULL else 1200, seed=0, progress=True)
+result = flipflop.train_flipflop(n_hidden=32, steps=2000 if FULL else 600, seed=0, progress=True)
 u, y = flipflop.flipflop_batch(1, 150, seed=3)
 with torch.no_grad():
     out, _ = result.model(torch.from_numpy(u))
@@ -215,7 +215,7 @@ q = checks.fallback(speed, fixed_points.speed, lambda h: h, torch.zeros(1, 2))
 starts = flipflop.fixed_point_starts(result.model, seed=0)  # held memories + visited states
 fps = fixed_points.find_fixed_points(result.model.step, starts, iters=3000, tol=1e-7, speed=q)
 print(f"{len(fps.points)} fixed points, {fps.n_stable} stable")
-fig = plotting.fixed_points_pca(flipflop.visited_states(result.model)[::4], fps.points, fps.stable)
+fig = plotting.fixed_points_pca(flipflop.visited_states(result.model)[:800], fps.points, fps.stable)
 
 # %% [markdown]
 # The 8 stable fixed points sit at the corners of a cube: one per memory. Between them are
