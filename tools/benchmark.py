@@ -1,0 +1,127 @@
+#!/usr/bin/env python
+"""Benchmark of the collection: per-notebook execution seconds and the key model figures.
+
+    python tools/benchmark.py                 # every notebook + every figure
+    python tools/benchmark.py --only 01 02    # some notebooks
+    python tools/benchmark.py --no-notebooks  # model figures only
+
+Notebooks run in default mode (FULL unset), one kernel each, torch and BLAS on one thread,
+as a student's laptop or CI would. This is a measurement, not a test: it prints and never
+fails on a slow machine. Budget: each notebook well under 90 s, all of them under 5 minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("FULL", None)
+
+
+def run_notebook(path: Path) -> tuple[float, int]:
+    """Execute a notebook in a fresh kernel; return (seconds, number of error outputs)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    seconds = time.perf_counter() - start
+    errors = sum(o.get("output_type") == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return seconds, errors
+
+
+def figures_rnn() -> dict[str, str]:
+    import numpy as np
+
+    from helpers import angular_integrator, bptt, delayed_recall, fixed_points, flipflop
+
+    out = {}
+    rng = np.random.default_rng(0)
+    p = bptt.init_params(3, 8, 2, radius=1.2, seed=rng)
+    x0, u, y = 0.3 * rng.standard_normal(8), rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
+    out["BPTT vs autograd (relative error)"] = f"{bptt.relative_error(bptt.bptt_gradients(p, x0, u, y), bptt.autograd_gradients(p, x0, u, y)):.1e}"
+    ff = flipflop.train_flipflop(seed=0)
+    fps = fixed_points.find_fixed_points(ff.model.step, flipflop.fixed_point_starts(ff.model), iters=3000, tol=1e-7)
+    out["flip-flop training (s)"] = f"{ff.seconds:.1f}"
+    out["flip-flop stable fixed points"] = f"{fps.n_stable} of {len(fps.points)}"
+    for kind in ("vanilla", "orthogonal"):
+        r = delayed_recall.train_delayed_recall(kind, seed=0)
+        out[f"delayed recall, {kind} init (accuracy, s)"] = f"{delayed_recall.recall_accuracy(r.model):.2f}, {r.seconds:.1f}"
+    t = time.perf_counter()
+    ai = angular_integrator.train_angular_integrator(seed=0)
+    out["angular integrator from scratch (s, deg error)"] = f"{time.perf_counter() - t:.1f}, {angular_integrator.heading_error_deg(ai.model):.2f}"
+    return out
+
+
+def _optional(module: str, fn: str, label: str, fmt: str, **kw) -> dict[str, str]:
+    try:
+        mod = importlib.import_module(module)
+        value = getattr(mod, fn)(**kw)
+    except (ImportError, AttributeError) as err:
+        return {label: f"n/a ({err.__class__.__name__})"}
+    return {label: fmt.format(value)}
+
+
+def ring_seconds_per_simulated_second(n: int = 256, repeats: int = 5) -> float:
+    """Wall seconds for one simulated second (dt 0.5 ms) of an ``n``-neuron ring, best of ``repeats``."""
+    import numpy as np
+
+    from helpers import ring
+
+    W = ring.cosine_weights(n)
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        ring.simulate(W, np.ones(n), n_steps=2000, seed=0)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def figures_other() -> dict[str, str]:
+    out = {"ring, 1 simulated s of 256 neurons (s, target < 0.05)": f"{ring_seconds_per_simulated_second():.4f}"}
+    out.update(_optional("helpers.hmax", "benchmark", "HMAX seconds per 128x128 image (target <= 0.037)", "{:.4f}",
+                         n_images=64, clock="cpu"))
+    out.update(_optional("helpers.stimuli", "benchmark", "stimulus set, 640 images (s, target < 5)", "{:.2f}"))
+    out.update(_optional("helpers.grid_rnn", "benchmark_step_speed", "grid RNN steps/s (ours vs reference recipe)", "{}"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="*", help="notebook number prefixes, e.g. 01 04")
+    parser.add_argument("--no-notebooks", action="store_true")
+    parser.add_argument("--no-figures", action="store_true")
+    args = parser.parse_args(argv)
+    from helpers.torch_setup import use_threads
+
+    use_threads(1)
+    if not args.no_notebooks:
+        total = 0.0
+        print(f"{'notebook':<32}{'seconds':>9}  errors")
+        for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            if args.only and nb.name[:2] not in args.only:
+                continue
+            seconds, errors = run_notebook(nb)
+            total += seconds
+            flag = "" if seconds < 90 else "  OVER BUDGET"
+            print(f"{nb.stem:<32}{seconds:>9.1f}  {errors}{flag}", flush=True)
+        print(f"{'total':<32}{total:>9.1f}")
+    if not args.no_figures:
+        print("\nkey figures")
+        for key, value in {**figures_rnn(), **figures_other()}.items():
+            print(f"  {key:<58} {value}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
