@@ -1,0 +1,564 @@
+"""Is a learned path integrator a continuous attractor? Put its units on a neural sheet.
+
+The analysis of Sorscher et al. (2023, Neuron), step by step:
+
+1. rate maps of the hidden units (:func:`helpers.grid_rnn.collect_rate_maps`);
+2. the phases of the three lattice Fourier modes of each unit (:func:`lattice_phases`);
+3. each unit's position on an ``n x n`` neural sheet whose sites tile the phases
+   (:func:`sheet_positions`; a permutation when there are ``n^2`` units);
+4. ``J`` reordered by sheet position, rows = outgoing weights (:func:`sort_by_sheet`);
+5. the average outgoing weight as a function of sheet offset (:func:`average_outgoing`, or
+   :func:`offset_average` for any placement), and its radial profile (:func:`radial_profile`).
+
+Distances on the sheet are measured as the spatial displacement that changes the phases by the
+same amount (:func:`offset_distances`), in units of the grid spacing, so that a learned sheet
+and the hand-designed one (:mod:`helpers.sheet`) can be compared on one axis.
+
+The shift circuit (:func:`shift_push`, :func:`shift_direction`): the velocity input ``M v``
+reaches only the active units; ``J`` applied to it shows where it pushes the activity.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from . import grid_scores
+from .validation import as_array, check_int, check_positive
+
+__all__ = [
+    "lattice_phases",
+    "site_phases",
+    "sheet_positions",
+    "sort_by_sheet",
+    "average_outgoing",
+    "offset_average",
+    "site_coordinates",
+    "offset_distances",
+    "radial_profile",
+    "profile_correlation",
+    "sheet_images",
+    "shift_push",
+    "shift_direction",
+    "directions_from_sheet",
+    "synthetic_sheet",
+    "centre_on_peak",
+    "analyse_network",
+]
+
+
+def lattice_phases(maps: Any, box_size: float, k: Any | None = None) -> dict[str, np.ndarray]:
+    """The three lattice wave vectors of a population of grid maps and each unit's phases.
+
+    Parameters
+    ----------
+    maps : array_like, shape (Ng, n_bins, n_bins)
+        Rate maps (axis 1 is x); NaN bins are ignored.
+    box_size : float
+        Side of the box (m).
+    k : array_like, shape (2, 2), optional
+        Two wave vectors (rad/m); default :func:`helpers.grid_scores.lattice_vectors`.
+
+    Returns
+    -------
+    dict with ``k`` (3, 2) wave vectors (rad/m) with ``k[2] = c[0] k[0] + c[1] k[1]``,
+    ``c`` (2,) those integers, ``phases`` (Ng, 3) in [-pi, pi), ``power`` (Ng,) the summed
+    squared amplitude of the three components (how grid-like each unit is).
+    """
+    x = as_array(maps, "maps", ndim=3, finite=False)
+    box_size = check_positive(box_size, "box_size")
+    kk = grid_scores.lattice_vectors(x, box_size) if k is None else as_array(k, "k", shape=(2, 2))
+    diff, summ = kk[1] - kk[0], kk[1] + kk[0]
+    norm = np.linalg.norm(kk[0])
+    c = np.array([-1, 1]) if abs(np.linalg.norm(diff) - norm) <= abs(np.linalg.norm(summ) - norm) else np.array([1, 1])
+    k3 = c[0] * kk[0] + c[1] * kk[1]
+    k_all = np.vstack([kk, k3])
+    clean = np.where(np.isfinite(x), x, np.nan)
+    clean = np.nan_to_num(clean - np.nanmean(clean, axis=(1, 2), keepdims=True))
+    n = x.shape[-1]
+    centres = (np.arange(n) + 0.5) / n * box_size - box_size / 2
+    gx, gy = np.meshgrid(centres, centres, indexing="ij")
+    waves = np.exp(-1j * (k_all[:, 0, None, None] * gx + k_all[:, 1, None, None] * gy))
+    comp = np.einsum("gij,kij->gk", clean, waves)
+    return {"k": k_all, "c": c, "phases": np.angle(comp), "power": (np.abs(comp) ** 2).sum(1)}
+
+
+def site_phases(n: int, c: Any) -> np.ndarray:
+    """Phases of the sites of an n x n sheet: site (a, b) has (2 pi a/n, 2 pi b/n, c . both).
+
+    Returns
+    -------
+    ndarray, shape (n * n, 3), sites in row-major order (site index a * n + b).
+    """
+    n = check_int(n, "n", minimum=2)
+    cc = as_array(c, "c", shape=(2,))
+    a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    p1, p2 = 2 * np.pi * a.ravel() / n, 2 * np.pi * b.ravel() / n
+    return np.stack([p1, p2, cc[0] * p1 + cc[1] * p2], axis=1)
+
+
+def sheet_positions(phases: Any, n: int, c: Any = (-1, 1), permutation: bool | None = None) -> np.ndarray:
+    """Give every unit the sheet site whose three phases match its own best.
+
+    The mismatch of unit u and site s is sum_m (1 - cos(phi_um - phi_sm)). With ``n^2`` units the
+    sites are shared out one per unit (optimal assignment, so the sheet is a permutation of the
+    units); otherwise each unit takes its best site.
+
+    Parameters
+    ----------
+    phases : array_like, shape (Ng, 3)
+        From :func:`lattice_phases`.
+    n : int
+        Sites per side.
+    c : array_like, shape (2,)
+        ``k[2] = c[0] k[0] + c[1] k[1]`` (from :func:`lattice_phases`).
+    permutation : bool, optional
+        Force (or forbid) the one-unit-per-site assignment; default: when Ng == n^2.
+
+    Returns
+    -------
+    ndarray of int, shape (Ng, 2)
+        Site (a, b) of each unit.
+    """
+    ph = as_array(phases, "phases", ndim=2, shape=(None, 3))
+    n = check_int(n, "n", minimum=2)
+    if permutation is None:
+        permutation = ph.shape[0] == n * n
+    if permutation and ph.shape[0] != n * n:
+        raise ValueError(f"a permutation needs n^2 = {n * n} units, got {ph.shape[0]}")
+    sp = site_phases(n, c)
+    score = np.cos(ph) @ np.cos(sp).T + np.sin(ph) @ np.sin(sp).T  # (Ng, n^2): 3 - mismatch
+    if permutation:
+        _, site = linear_sum_assignment(-score)
+    else:
+        site = np.argmax(score, axis=1)
+    return np.stack([site // n, site % n], axis=1)
+
+
+def sort_by_sheet(J: Any, positions: Any, n: int) -> np.ndarray:
+    """Reorder J by sheet site, rows = outgoing weights.
+
+    Parameters
+    ----------
+    J : array_like, shape (n^2, n^2)
+        Recurrent weights, row = postsynaptic unit (the network's convention).
+    positions : array_like of int, shape (n^2, 2)
+        A permutation: every site once.
+
+    Returns
+    -------
+    ndarray, shape (n^2, n^2)
+        ``out[p, q]`` = weight from the unit at site p onto the unit at site q (row-major sites).
+    """
+    n = check_int(n, "n", minimum=2)
+    W = as_array(J, "J", shape=(n * n, n * n))
+    pos = as_array(positions, "positions", shape=(n * n, 2), dtype=None).astype(int)
+    site = pos[:, 0] * n + pos[:, 1]
+    if np.unique(site).size != n * n or site.min() < 0 or site.max() >= n * n:
+        raise ValueError("positions must put exactly one unit on each of the n^2 sites")
+    unit_at = np.empty(n * n, dtype=int)
+    unit_at[site] = np.arange(n * n)
+    return W.T[np.ix_(unit_at, unit_at)]
+
+
+def average_outgoing(J_out: Any, n: int) -> np.ndarray:
+    """Average outgoing weight as a function of sheet offset, from a sheet-sorted J.
+
+    Every row of ``J_out`` (the outgoing weights of the unit at site p, over the sites as an
+    n x n image) is rolled so that p sits at the centre, and the rows are averaged.
+
+    Parameters
+    ----------
+    J_out : array_like, shape (n^2, n^2)
+        From :func:`sort_by_sheet`.
+    n : int
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        Offset (0, 0) at index (n // 2, n // 2).
+    """
+    n = check_int(n, "n", minimum=2)
+    W = as_array(J_out, "J_out", shape=(n * n, n * n)).reshape(n, n, n, n)
+    a = np.arange(n)
+    # out[p, q] with q = p + d: gather by offset d for every p, then average over p
+    qa = (a[:, None, None, None] + a[None, None, :, None] - n // 2) % n  # (pa, 1, da, 1)
+    qb = (a[None, :, None, None] + a[None, None, None, :] - n // 2) % n  # (1, pb, 1, db)
+    pa, pb = a[:, None, None, None], a[None, :, None, None]
+    return W[pa, pb, qa, qb].mean(axis=(0, 1))
+
+
+def offset_average(J: Any, positions: Any, n: int, exclude_self: bool = False) -> np.ndarray:
+    """Mean of J[post, pre] over all pairs, binned by sheet offset pos[post] - pos[pre] (mod n).
+
+    Works for any placement (several or no units per site).
+
+    Parameters
+    ----------
+    J : array_like, shape (Ng, Ng)
+        Row = postsynaptic.
+    positions : array_like of int, shape (Ng, 2)
+    n : int
+    exclude_self : bool
+        Leave the self-connections J_ii out.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        Offset (0, 0) at index (n // 2, n // 2); NaN where no pair falls.
+    """
+    n = check_int(n, "n", minimum=2)
+    W = as_array(J, "J", ndim=2)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"J must be square (Ng, Ng), got {W.shape}")
+    pos = as_array(positions, "positions", shape=(W.shape[0], 2), dtype=None).astype(int)
+    da = (pos[:, None, 0] - pos[None, :, 0] + n // 2) % n
+    db = (pos[:, None, 1] - pos[None, :, 1] + n // 2) % n
+    idx = (da * n + db).ravel()
+    weight = np.ones(W.shape)
+    if exclude_self:
+        np.fill_diagonal(weight, 0)
+    sums = np.bincount(idx, (W * weight).ravel(), minlength=n * n)
+    counts = np.bincount(idx, weight.ravel(), minlength=n * n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums / counts).reshape(n, n)
+
+
+def site_coordinates(n: int, k: Any, centred: bool = True) -> np.ndarray:
+    """Spatial displacement (m) that changes the lattice phases as a sheet offset does.
+
+    Sheet offset (da, db) changes the phases along ``k[0]``, ``k[1]`` by 2 pi (da, db) / n; the
+    displacement dx with k . dx = that change. Offsets run over [-n/2, n/2) when ``centred``
+    (matching :func:`average_outgoing`), else over [0, n).
+
+    Returns
+    -------
+    ndarray, shape (n, n, 2)
+    """
+    n = check_int(n, "n", minimum=2)
+    kk = as_array(k, "k", ndim=2)[:2]
+    d = np.arange(n) - (n // 2 if centred else 0)
+    da, db = np.meshgrid(d, d, indexing="ij")
+    dphi = 2 * np.pi * np.stack([da, db], axis=-1) / n
+    return dphi @ np.linalg.inv(kk).T
+
+
+def offset_distances(n: int, k: Any) -> np.ndarray:
+    """Distance of each centred sheet offset, in units of the grid spacing (shortest image).
+
+    Parameters
+    ----------
+    n : int
+    k : array_like, shape (>= 2, 2)
+        Lattice wave vectors (any units; the result is relative to the spacing 4 pi / (sqrt 3 |k|)).
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+        0 at (n // 2, n // 2); at most 1 / sqrt(3).
+    """
+    kk = as_array(k, "k", ndim=2)[:2]
+    base = site_coordinates(n, kk)
+    lattice = 2 * np.pi * np.linalg.inv(kk).T  # columns of inv(k) * 2 pi: real lattice vectors (rows)
+    best = np.full(base.shape[:2], np.inf)
+    for i in (-1, 0, 1):
+        for j in (-1, 0, 1):
+            shift = i * lattice[:, 0] + j * lattice[:, 1]
+            best = np.minimum(best, np.linalg.norm(base + shift, axis=-1))
+    spacing = 4 * np.pi / (np.sqrt(3) * np.linalg.norm(kk, axis=1).mean())
+    return best / spacing
+
+
+def radial_profile(profile: Any, distances: Any, bins: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of a 2-D profile in rings of distance.
+
+    Parameters
+    ----------
+    profile, distances : array_like, shape (n, n)
+        NaN entries of ``profile`` are ignored.
+    bins : array_like, optional
+        Bin edges (default: 12 bins from 0 to 0.6).
+
+    Returns
+    -------
+    centres : ndarray, shape (nb,)
+    mean : ndarray, shape (nb,)
+        NaN for empty rings.
+    """
+    p = as_array(profile, "profile", ndim=2, finite=False)
+    d = as_array(distances, "distances", shape=p.shape)
+    edges = np.linspace(0, 0.6, 13) if bins is None else as_array(bins, "bins", ndim=1)
+    ok = np.isfinite(p)
+    which = np.digitize(d[ok], edges) - 1
+    inside = (which >= 0) & (which < len(edges) - 1)
+    sums = np.bincount(which[inside], p[ok][inside], minlength=len(edges) - 1)
+    counts = np.bincount(which[inside], minlength=len(edges) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (edges[:-1] + edges[1:]) / 2, sums / counts
+
+
+def profile_correlation(a: Any, b: Any) -> float:
+    """Pearson correlation of two profiles over the entries finite in both."""
+    x, y = as_array(a, "a", finite=False).ravel(), as_array(b, "b", finite=False).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"a and b must have the same size, got {x.size} and {y.size}")
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() < 3:
+        raise ValueError(f"need at least 3 entries finite in both profiles, got {int(ok.sum())}")
+    return float(np.corrcoef(x[ok], y[ok])[0, 1])
+
+
+def sheet_images(activity: Any, positions: Any, n: int) -> np.ndarray:
+    """Population activity arranged on the sheet (mean over units sharing a site).
+
+    Parameters
+    ----------
+    activity : array_like, shape (P, Ng)
+        Activity of every unit in P states (e.g. rate-map values at P positions).
+    positions : array_like of int, shape (Ng, 2)
+
+    Returns
+    -------
+    ndarray, shape (P, n, n)
+        NaN at sites without a unit.
+    """
+    act = as_array(activity, "activity", ndim=2, finite=False)
+    n = check_int(n, "n", minimum=2)
+    pos = as_array(positions, "positions", shape=(act.shape[1], 2), dtype=None).astype(int)
+    site = pos[:, 0] * n + pos[:, 1]
+    counts = np.bincount(site, minlength=n * n)
+    sums = np.zeros((act.shape[0], n * n))
+    np.add.at(sums.T, site, np.nan_to_num(act).T)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums / counts).reshape(-1, n, n)
+
+
+def shift_push(J: Any, M: Any, states: Any, headings: Any, speed: float = 1.0, threshold: float = 0.0) -> np.ndarray:
+    """The shift circuit: J applied to the velocity input M v restricted to the active units.
+
+    Parameters
+    ----------
+    J : array_like, shape (Ng, Ng)
+        Row = postsynaptic.
+    M : array_like, shape (Ng, 2)
+        Velocity input weights.
+    states : array_like, shape (P, Ng)
+        Population activity; units above ``threshold`` count as active.
+    headings : array_like, shape (H,)
+        Directions of motion (rad).
+    speed : float
+        |v| (in M's units).
+
+    Returns
+    -------
+    ndarray, shape (H, P, Ng)
+        ``J @ ((M v_h) * active_p)``.
+    """
+    W = as_array(J, "J", ndim=2)
+    Mv = as_array(M, "M", shape=(W.shape[1], 2))
+    g = as_array(states, "states", ndim=2, shape=(None, W.shape[1]))
+    th = as_array(headings, "headings", ndim=1)
+    v = speed * np.stack([np.cos(th), np.sin(th)], axis=1)  # (H, 2)
+    drive = (v @ Mv.T)[:, None, :] * (g > threshold)[None]  # (H, P, Ng)
+    return drive @ W.T
+
+
+def _periodic_gradient(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ga = (np.roll(img, -1, axis=-2) - np.roll(img, 1, axis=-2)) / 2
+    gb = (np.roll(img, -1, axis=-1) - np.roll(img, 1, axis=-1)) / 2
+    return ga, gb
+
+
+def shift_direction(push: Any, pattern: Any) -> np.ndarray:
+    """Which way a push moves a pattern on the sheet: least squares push ~ -grad(pattern) . d + c0 + c1 pattern.
+
+    Parameters
+    ----------
+    push, pattern : array_like, shape (..., n, n)
+        Sheet images (NaN sites are left out); the leading axes are fitted separately.
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Displacement d per unit push along the sheet's two axes (sites).
+    """
+    p = as_array(push, "push", finite=False)
+    g = as_array(pattern, "pattern", shape=p.shape, finite=False)
+    lead = p.shape[:-2]
+    p, g = p.reshape(-1, *p.shape[-2:]), g.reshape(-1, *g.shape[-2:])
+    out = np.zeros((p.shape[0], 2))
+    for i in range(p.shape[0]):
+        gi = np.where(np.isfinite(g[i]), g[i], np.nanmean(g[i]))
+        ga, gb = _periodic_gradient(gi)
+        X = np.stack([-ga.ravel(), -gb.ravel(), np.ones(gi.size), gi.ravel()], axis=1)
+        y = p[i].ravel()
+        ok = np.isfinite(y) & np.isfinite(g[i].ravel())
+        coef, *_ = np.linalg.lstsq(X[ok], y[ok], rcond=None)
+        out[i] = coef[:2]
+    return out.reshape(*lead, 2)
+
+
+def directions_from_sheet(d: Any, k: Any) -> np.ndarray:
+    """Turn sheet displacements (sites) into directions of motion in space (rad).
+
+    The bump sits at the site whose phases are those of the animal's position, so moving the
+    animal by dx moves the bump by da with 2 pi da / n = -k . dx.
+
+    Parameters
+    ----------
+    d : array_like, shape (..., 2)
+    k : array_like, shape (>= 2, 2)
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    dd = as_array(d, "d")
+    kk = as_array(k, "k", ndim=2)[:2]
+    dx = -dd @ np.linalg.inv(kk).T
+    return np.arctan2(dx[..., 1], dx[..., 0])
+
+
+def synthetic_sheet(
+    n: int = 16,
+    kernel: Any = None,
+    period: float = 0.6,
+    orientation: float = 0.3,
+    box_size: float = 2.2,
+    n_bins: int = 20,
+    phase_noise: float = 0.0,
+    seed: Any = 0,
+) -> dict[str, np.ndarray]:
+    """A shuffled sheet with a known kernel and ideal grid maps: the test bench of the pipeline.
+
+    Units sit on an n x n sheet of lattice phases; unit at site (a, b) has an ideal grid map
+    whose fields are displaced by the site's spatial offset; J[post, pre] = kernel(distance
+    between their sites, in grid spacings); then the units are shuffled.
+
+    Parameters
+    ----------
+    kernel : callable, optional
+        f(r) with r in grid spacings; default a difference of Gaussians.
+    phase_noise : float
+        s.d. of a random displacement of each unit's fields, in sites.
+
+    Returns
+    -------
+    dict with ``J`` (n^2, n^2), ``maps`` (n^2, n_bins, n_bins), ``true_positions`` (n^2, 2),
+    ``k`` (2, 2) true wave vectors (rad/m), ``kernel`` (callable) and ``box_size``.
+    """
+    from .validation import check_rng
+
+    n = check_int(n, "n", minimum=4)
+    rng = check_rng(seed)
+    f = kernel if kernel is not None else (lambda r: 1.2 * np.exp(-(r / 0.15) ** 2) - 0.8 * np.exp(-(r / 0.3) ** 2))
+    kmag = 4 * np.pi / (np.sqrt(3) * check_positive(period, "period"))
+    k = kmag * np.array([[np.cos(orientation), np.sin(orientation)],
+                         [np.cos(orientation + np.pi / 3), np.sin(orientation + np.pi / 3)]])
+    a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    sites = np.stack([a.ravel(), b.ravel()], axis=1).astype(float)
+    noisy = sites + phase_noise * rng.normal(size=sites.shape)
+    dist = offset_distances(n, k)  # centred offsets
+    off = (sites[:, None, :] - sites[None, :, :] + n // 2).astype(int) % n
+    J = f(dist[off[..., 0], off[..., 1]])
+    # unit at site s is active where the animal's phases equal the site's: -k . x = 2 pi s / n
+    field_offset = -(2 * np.pi * noisy / n) @ np.linalg.inv(k).T  # (n^2, 2) m
+    maps = np.stack([
+        grid_scores.hexagonal_map(n_bins, period, orientation, tuple(x0), box_size) for x0 in field_offset
+    ])
+    perm = rng.permutation(n * n)
+    return {"J": J[np.ix_(perm, perm)], "maps": maps[perm], "true_positions": sites[perm].astype(int),
+            "k": k, "kernel": f, "box_size": box_size}
+
+
+def centre_on_peak(images: Any, patterns: Any) -> np.ndarray:
+    """Roll each image so that the peak of its pattern sits at the centre of the sheet.
+
+    Parameters
+    ----------
+    images : array_like, shape (..., P, n, n)
+    patterns : array_like, shape (P, n, n)
+
+    Returns
+    -------
+    ndarray, shape (..., P, n, n)
+    """
+    img = as_array(images, "images", finite=False)
+    pat = as_array(patterns, "patterns", ndim=3, finite=False)
+    n = pat.shape[-1]
+    out = np.empty_like(img)
+    for p in range(pat.shape[0]):
+        a, b = np.unravel_index(np.nanargmax(pat[p]), pat[p].shape)
+        out[..., p, :, :] = np.roll(img[..., p, :, :], (n // 2 - a, n // 2 - b), axis=(-2, -1))
+    return out
+
+
+def analyse_network(
+    J: Any,
+    M: Any,
+    maps: Any,
+    box_size: float,
+    n: int | None = None,
+    n_headings: int = 8,
+    active_fraction: float = 0.1,
+) -> dict[str, Any]:
+    """The whole sheet analysis of a trained network, from its weights and rate maps.
+
+    Parameters
+    ----------
+    J : array_like, shape (Ng, Ng)
+        Recurrent weights, row = postsynaptic.
+    M : array_like, shape (Ng, 2)
+        Velocity input weights.
+    maps : array_like, shape (Ng, n_bins, n_bins)
+        Rate maps (axis 1 is x).
+    box_size : float
+        Side of the box (m).
+    n : int, optional
+        Sheet side (default sqrt(Ng) rounded down).
+    n_headings : int
+        Headings for the shift circuit.
+    active_fraction : float
+        A unit counts as active at a position when its rate there exceeds this fraction of its
+        own maximum rate.
+
+    Returns
+    -------
+    dict with ``n``, ``k`` (3, 2), ``phases`` (Ng, 3), ``positions`` (Ng, 2), ``profile``
+    (n, n) average outgoing weight by offset (self-connections apart), ``self_weight`` (mean
+    J_ii), ``distances`` (n, n) in grid spacings, ``radius``/``radial`` the radial profile,
+    ``spacing`` (m), ``patterns`` (P, n, n) the population activity at every visited bin on
+    the sheet, ``headings`` (H,), ``push`` (H, n, n) the shift circuit's push averaged over
+    positions with the bump centred, ``pattern`` (n, n) the centred mean pattern,
+    ``sheet_shift`` (H, 2) and ``moved`` (H,) the direction (rad) the push moves the bump in space.
+    """
+    W = as_array(J, "J", ndim=2)
+    x = as_array(maps, "maps", ndim=3, shape=(W.shape[0], None, None), finite=False)
+    n = int(np.floor(np.sqrt(W.shape[0]))) if n is None else check_int(n, "n", minimum=2)
+    ph = lattice_phases(x, box_size)
+    pos = sheet_positions(ph["phases"], n, ph["c"])
+    profile = offset_average(W, pos, n, exclude_self=True)
+    dist = offset_distances(n, ph["k"])
+    radius, radial = radial_profile(profile, dist)
+    flat = x.reshape(x.shape[0], -1).T  # (bins, Ng)
+    visited = np.all(np.isfinite(flat), axis=1)
+    states = flat[visited]
+    peak = np.maximum(states.max(0), 1e-12)
+    active = states > active_fraction * peak
+    headings = 2 * np.pi * np.arange(n_headings) / n_headings
+    push = shift_push(W, M, active.astype(float), headings, threshold=0.5)  # (H, P, Ng)
+    patterns = sheet_images(states, pos, n)
+    push_img = sheet_images(push.reshape(-1, W.shape[0]), pos, n).reshape(n_headings, -1, n, n)
+    push_c = np.nanmean(centre_on_peak(push_img, patterns), axis=1)
+    pat_c = np.nanmean(centre_on_peak(patterns, patterns), axis=0)
+    d = shift_direction(push_c, np.broadcast_to(pat_c, push_c.shape))
+    return {
+        "n": n, "k": ph["k"], "phases": ph["phases"], "power": ph["power"], "positions": pos,
+        "profile": profile, "self_weight": float(np.mean(np.diag(W))), "distances": dist,
+        "radius": radius, "radial": radial,
+        "spacing": float(4 * np.pi / (np.sqrt(3) * np.linalg.norm(ph["k"], axis=1).mean())),
+        "patterns": patterns, "states": states, "visited": visited,
+        "headings": headings, "push": push_c, "pattern": pat_c, "sheet_shift": d,
+        "moved": directions_from_sheet(d, ph["k"]),
+    }
