@@ -40,11 +40,15 @@ __all__ = [
     "profile_correlation",
     "sheet_images",
     "shift_push",
+    "push_of_state",
     "shift_direction",
     "directions_from_sheet",
     "synthetic_sheet",
     "centre_on_peak",
+    "smooth_sheet",
     "analyse_network",
+    "load_learned",
+    "analyse_sheet",
 ]
 
 
@@ -364,6 +368,11 @@ def shift_push(J: Any, M: Any, states: Any, headings: Any, speed: float = 1.0, t
     return drive @ W.T
 
 
+def push_of_state(J: Any, M: Any, g: Any, heading: float) -> np.ndarray:
+    """:func:`shift_push` for one state g (Ng,) and one heading (rad): J @ ((M v) * (g > 0)), shape (Ng,)."""
+    return shift_push(J, M, as_array(g, "g", ndim=1)[None], np.array([float(heading)]))[0, 0]
+
+
 def _periodic_gradient(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ga = (np.roll(img, -1, axis=-2) - np.roll(img, 1, axis=-2)) / 2
     gb = (np.roll(img, -1, axis=-1) - np.roll(img, 1, axis=-1)) / 2
@@ -472,8 +481,17 @@ def synthetic_sheet(
             "k": k, "kernel": f, "box_size": box_size}
 
 
+def smooth_sheet(images: Any, sigma: float = 1.0) -> np.ndarray:
+    """Periodic Gaussian smoothing of sheet images (..., n, n), sigma in sites (NaN read as 0)."""
+    img = np.nan_to_num(as_array(images, "images", finite=False))
+    n = img.shape[-1]
+    f = np.fft.fftfreq(n)
+    g = np.exp(-2 * (np.pi * check_positive(sigma, "sigma")) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
+    return np.fft.ifft2(np.fft.fft2(img) * g).real
+
+
 def centre_on_peak(images: Any, patterns: Any) -> np.ndarray:
-    """Roll each image so that the peak of its pattern sits at the centre of the sheet.
+    """Roll each image so that the peak of its (smoothed) pattern sits at the centre of the sheet.
 
     Parameters
     ----------
@@ -488,8 +506,9 @@ def centre_on_peak(images: Any, patterns: Any) -> np.ndarray:
     pat = as_array(patterns, "patterns", ndim=3, finite=False)
     n = pat.shape[-1]
     out = np.empty_like(img)
+    smooth = smooth_sheet(pat, 1.0)
     for p in range(pat.shape[0]):
-        a, b = np.unravel_index(np.nanargmax(pat[p]), pat[p].shape)
+        a, b = np.unravel_index(np.argmax(smooth[p]), pat[p].shape)
         out[..., p, :, :] = np.roll(img[..., p, :, :], (n // 2 - a, n // 2 - b), axis=(-2, -1))
     return out
 
@@ -561,4 +580,79 @@ def analyse_network(
         "patterns": patterns, "states": states, "visited": visited,
         "headings": headings, "push": push_c, "pattern": pat_c, "sheet_shift": d,
         "moved": directions_from_sheet(d, ph["k"]),
+    }
+
+
+def load_learned(path: Any = None, n_batches: int = 20, seed: int = 2024) -> dict[str, Any]:
+    """The shipped grid-cell RNN of notebook 04 with its rate maps, as numpy arrays.
+
+    Parameters
+    ----------
+    path : path, optional
+        Default ``data/grid_cell_rnn.pt``.
+    n_batches : int
+        Batches of 200 paths for the rate maps.
+
+    Returns
+    -------
+    dict with ``J`` (Ng, Ng), ``M`` (Ng, 2), ``maps`` (Ng, 20, 20), ``box_size`` (m),
+    ``error`` (m, decoding error on those paths) and ``config``.
+    """
+    from pathlib import Path
+
+    from . import grid_rnn
+    from .paths import DATA_DIR
+
+    p = Path(path) if path is not None else DATA_DIR / "grid_cell_rnn.pt"
+    if not p.exists():
+        raise FileNotFoundError(
+            f"The trained network of notebook 04 is missing: {p} does not exist. It ships with the "
+            "collection; re-create it with `python tools/grid/train_shipped.py` (see data/README.md), "
+            "or pass the path of a snapshot in the same format."
+        )
+    model = grid_rnn.load_shipped(p)
+    rm = grid_rnn.collect_rate_maps(model, n_batches=n_batches, seed=seed)
+    return {
+        "J": model.J.detach().numpy().astype(float), "M": model.M.detach().numpy().astype(float),
+        "maps": rm["maps"], "box_size": float(model.config.box_size), "error": rm["error"],
+        "config": getattr(model, "shipped_config", {}),
+    }
+
+
+def analyse_sheet(sheet: Any, s: Any, n_headings: int = 8) -> dict[str, Any]:
+    """The same analysis for the hand-designed sheet, whose positions and weights are known.
+
+    Parameters
+    ----------
+    sheet : helpers.sheet.Sheet
+    s : array_like, shape (n, n)
+        A steady pattern at rest.
+
+    Returns
+    -------
+    dict with ``period`` and ``spacing`` (neurons), ``profile`` (n, n) average outgoing weight
+    (centre = offset 0), ``distances`` (n, n) in grid spacings, ``radius``/``radial``,
+    ``headings`` (H,), ``pattern`` (n, n) and ``push`` (H, n, n) centred on a bump,
+    ``sheet_shift`` (H, 2) (neurons) and ``moved`` (H,) (rad).
+    """
+    from . import sheet as sh
+
+    pat = as_array(s, "s", shape=(sheet.n, sheet.n))
+    n = sheet.n
+    period = sh.pattern_period(pat)
+    spacing = 2 / np.sqrt(3) * period  # field spacing of a hexagonal pattern of this wavelength
+    dx, dy = sh.offsets(n)
+    dist = np.fft.fftshift(np.hypot(dx, dy)) / spacing
+    profile = np.fft.fftshift(sheet.kernel())
+    radius, radial = radial_profile(profile, dist)
+    headings = 2 * np.pi * np.arange(n_headings) / n_headings
+    push = sh.shift_push(sheet, pat, headings)
+    d = shift_direction(push, np.broadcast_to(pat, push.shape))
+    a, b = np.unravel_index(np.argmax(pat), pat.shape)
+    roll = (n // 2 - a, n // 2 - b)
+    return {
+        "period": period, "spacing": spacing, "profile": profile, "distances": dist,
+        "radius": radius, "radial": radial, "headings": headings,
+        "pattern": np.roll(pat, roll, (0, 1)), "push": np.roll(push, roll, (1, 2)),
+        "sheet_shift": d, "moved": np.arctan2(d[:, 1], d[:, 0]),
     }
