@@ -84,6 +84,7 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         ax = axes[0, i]
         ax.imshow(bf_frames[i].T, origin="lower", cmap="magma", vmin=0, extent=(-0.5, n - 0.5, -0.5, n - 0.5))
         if bf_track is not None:
+            ax.plot(n / 2, n / 2, "o", mfc="none", mec="w", ms=18, mew=2, ls="none")
             x0 = (n / 2 + bf_track[i]) % n
             ax.plot(*x0, "+", color="c", ms=16, mew=3)
         ax.set_title(f"ran {100 * bf_positions[i]:.0f} cm")

@@ -158,13 +158,13 @@ print(f"mean self-connection {self_weight:.3f}; mean weight to the nearest sites
 # ## 3. Side by side: patterns, connectivity, shift circuit
 #
 # **Stable patterns at 5 successive positions.** Top: the hand-designed sheet while the animal
-# runs straight (cyan cross: where the pattern has moved). Bottom: the learned units' mean
+# runs straight east (white circle: a bump at the start; cyan cross: where that bump has moved). Bottom: the learned units' mean
 # activity at 5 positions 22 cm apart, each unit drawn at its sheet site, and each site drawn
 # where its units' fields sit in space -- so one period of the lattice is one rhombus.
 
 # %%
 bf_an = sheet_analysis.analyse_sheet(bf, rest)
-run = sheet.straight_run_frames(bf, speed=0.5, spacing=0.15)
+run = sheet.straight_run_frames(bf, speed=0.5, spacing=0.2)
 bins = [(i, 10) for i in range(4, 14, 2)]
 centres = (np.arange(20) + 0.5) / 20 * learned["box_size"] - learned["box_size"] / 2
 frames = sheet_analysis.sheet_images(np.stack([learned["maps"][:, i, j] for i, j in bins]), res["positions"], n)

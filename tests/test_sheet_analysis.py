@@ -1,0 +1,67 @@
+"""Tests of the neural-sheet analysis of a learned network (helpers.sheet_analysis)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import sheet_analysis as sa
+
+
+def _recover(syn, n):
+    ph = sa.lattice_phases(syn["maps"], syn["box_size"])
+    pos = sa.sheet_positions(ph["phases"], n, ph["c"])
+    profile = sa.average_outgoing(sa.sort_by_sheet(syn["J"], pos, n), n)
+    dist = sa.offset_distances(n, ph["k"])
+    return profile, dist, pos, ph
+
+
+@pytest.mark.parametrize("noise, r_min", [(0.0, 0.99), (1.0, 0.9)])
+def test_pipeline_recovers_kernel_of_shuffled_sheet(noise, r_min):
+    n = 24
+    syn = sa.synthetic_sheet(n=n, phase_noise=noise, seed=1)
+    profile, dist, _, _ = _recover(syn, n)
+    true = syn["kernel"](dist)
+    assert sa.profile_correlation(profile, true) > r_min
+    _, rp = sa.radial_profile(profile, dist)
+    _, rt = sa.radial_profile(true, dist)
+    assert sa.profile_correlation(rp, rt) > r_min
+
+
+def test_positions_are_a_permutation_and_offset_average_agrees():
+    n = 12
+    syn = sa.synthetic_sheet(n=n, seed=3)
+    profile, _, pos, _ = _recover(syn, n)
+    assert len({tuple(p) for p in pos}) == n * n
+    np.testing.assert_allclose(sa.offset_average(syn["J"], pos, n), profile, atol=1e-12)
+
+
+def test_average_outgoing_of_a_rolled_kernel():
+    n = 5
+    kern = np.random.default_rng(0).normal(size=(n, n))
+    rows = [np.roll(kern, (a - n // 2, b - n // 2), (0, 1)).ravel() for a in range(n) for b in range(n)]
+    np.testing.assert_allclose(sa.average_outgoing(np.array(rows), n), kern, atol=1e-12)
+
+
+def test_analyse_network_on_synthetic_sheet():
+    """Without velocity input there is no push; the kernel's centre-surround shape comes back."""
+    n = 16
+    syn = sa.synthetic_sheet(n=n, seed=2)
+    res = sa.analyse_network(syn["J"], np.zeros((n * n, 2)), syn["maps"], syn["box_size"])
+    assert np.allclose(res["push"], 0)
+    finite = res["radial"][np.isfinite(res["radial"])]
+    assert finite[0] > 0 > finite.min()  # positive centre, negative surround
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="phases"):
+        sa.sheet_positions(np.zeros((10, 2)), 4)
+    with pytest.raises(ValueError, match="permutation"):
+        sa.sheet_positions(np.zeros((10, 3)), 4, permutation=True)
+    with pytest.raises(ValueError, match="J"):
+        sa.sort_by_sheet(np.zeros((9, 8)), np.zeros((9, 2)), 3)
+    with pytest.raises(ValueError, match="one unit on each"):
+        sa.sort_by_sheet(np.zeros((4, 4)), np.zeros((4, 2)), 2)
+    with pytest.raises(ValueError, match="maps"):
+        sa.lattice_phases(np.zeros((5, 5)), 2.2)
+    with pytest.raises(FileNotFoundError, match="notebook 04"):
+        sa.load_learned("/nonexistent/grid_cell_rnn.pt")
