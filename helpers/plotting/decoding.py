@@ -57,7 +57,7 @@ def accuracy_by_level_plot(results: Mapping[str, Mapping[str, np.ndarray]], chan
         or "IT" take the region's colour, names containing "new objects" are dashed
     chance : accuracy of guessing
     """
-    fig, ax = new_figure(1, 1, width=5.6, height=4.2)
+    fig, ax = new_figure(1, 1, width=7.6, height=4.4)
     for k, (name, r) in enumerate(results.items()):
         region = name.split()[0]
         lw = 3 if region in ("V4", "IT") else 1.8
@@ -71,7 +71,7 @@ def accuracy_by_level_plot(results: Mapping[str, Mapping[str, np.ndarray]], chan
     ax.set_xlabel("variation (position, size, pose)")
     ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     if title:
         ax.set_title(title)
     fig.tight_layout()
