@@ -171,9 +171,11 @@ def test_check_subsample_sites_catches_replacement_and_fixed_subsets():
 def test_figures_return_figures():
     rng = np.random.default_rng(0)
     obj = np.repeat(np.arange(16), 2)
+    cat = np.where(obj % 2 == 0, 0, -1)  # interleaved, one unknown category: grouped on the axis
     fig = decoding_plots.object_response_maps({"V4": rng.random((32, 5)), "IT": rng.random((32, 7))}, obj,
-                                              ["a", "b"], n_objects_per_category=8)
+                                              cat, ["a", "b"])
     assert len(fig.axes) >= 2
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["?", "a"]
     res = {"IT": {"levels": np.array([0, 3, 6]), "mean": np.array([0.9, 0.8, 0.7]), "sem": np.zeros(3)},
            "V4 (new objects)": {"levels": np.array([0, 3, 6]), "mean": np.array([0.6, 0.3, 0.2])}}
     fig2 = decoding_plots.accuracy_by_level_plot(res, 0.125, "t")

@@ -18,29 +18,35 @@ def _colour(name: str, k: int) -> str:
     return REGION_COLOURS.get(name, plt.rcParams["axes.prop_cycle"].by_key()["color"][k % 10])
 
 
-def object_response_maps(responses: Mapping[str, np.ndarray], obj: np.ndarray, category_names: Sequence[str],
-                         n_objects_per_category: int = 8, title: str = ""):
+def object_response_maps(responses: Mapping[str, np.ndarray], obj: np.ndarray, category: np.ndarray,
+                         category_names: Sequence[str], title: str = ""):
     """Mean response of each site to each object, z-scored per site, one panel per region.
 
     Parameters
     ----------
     responses : dict of region -> (n_images, n_sites)
-    obj : (n_images,) object index (objects ordered by category)
+    obj : (n_images,) object index
+    category : (n_images,) category index (-1: unknown), one per object; objects are grouped by it
     category_names : names of the categories, for the axis
     """
-    n_obj = int(obj.max()) + 1
+    objects = np.unique(obj)
+    cat_of = np.array([category[obj == o][0] for o in objects])
+    order_obj = np.lexsort((objects, cat_of))
+    objects, cat_of = objects[order_obj], cat_of[order_obj]
     fig, axes = new_figure(len(responses), 1, width=5.2, height=4.6, squeeze=False)
     for ax, (name, r) in zip(axes[0], responses.items()):
-        m = np.stack([r[obj == o].mean(0) for o in range(n_obj)])  # (objects, sites)
+        m = np.stack([r[obj == o].mean(0) for o in objects])  # (objects, sites)
         z = (m - m.mean(0)) / (m.std(0) + 1e-9)
         order = np.argsort(np.argmax(z, axis=0))
         im = ax.imshow(z[:, order], aspect="auto", cmap="RdBu_r", vmin=-3, vmax=3, interpolation="nearest")
         ax.set_title(f"{name}: {r.shape[1]} sites")
         ax.set_xlabel("site (sorted by preferred object)")
-        ticks = np.arange(len(category_names)) * n_objects_per_category + n_objects_per_category / 2 - 0.5
-        ax.set_yticks(ticks, category_names)
-        for k in range(1, len(category_names)):
-            ax.axhline(k * n_objects_per_category - 0.5, color="k", lw=0.5)
+        starts = np.flatnonzero(np.r_[True, cat_of[1:] != cat_of[:-1]])
+        ends = np.r_[starts[1:], len(cat_of)]
+        ax.set_yticks((starts + ends - 1) / 2,
+                      [category_names[c] if 0 <= c < len(category_names) else "?" for c in cat_of[starts]])
+        for k in starts[1:]:
+            ax.axhline(k - 0.5, color="k", lw=0.5)
     fig.colorbar(im, ax=axes[0].tolist(), label="response (z-score over objects)", shrink=0.8)
     if title:
         fig.suptitle(title)

@@ -85,7 +85,8 @@ if data.images is not None:
 # %%
 lev0 = data.level == min(data.levels) if data.levels else np.ones(len(data), bool)
 fig = decoding_plots.object_response_maps({r: data.region(r)[lev0] for r in data.regions}, data.obj[lev0],
-                                          data.category_names, title="mean response per object (lowest variation)")
+                                          data.category[lev0], data.category_names,
+                                          title="mean response per object (lowest variation)")
 
 # %% [markdown]
 # ## 2. A cross-validated linear decoder
@@ -280,8 +281,8 @@ if curves:
 # %% [markdown]
 # Accuracy rises steadily with the number of IT sites, at V6 too; reading more V4 sites helps at
 # V0 but barely at V6 — the lecture's "increased performance in object decoding with more IT
-# sites (but not V4)". Extrapolating such curves is how Majaj et al. estimated that a few hundred
-# IT sites would reach human accuracy.
+# sites (but not V4)". Curves like these tell how many sites a readout needs to reach a given
+# accuracy — the comparison Majaj et al. (2015) made with human performance.
 
 # %% [think] id=think_separable points=2
 # **Think!** In this stand-in, what makes the IT population linearly separable by category and
