@@ -391,7 +391,8 @@ def standin_sites(
         -((stim.ty[:, None] - pos[None, :, 0]) ** 2 + (stim.tz[:, None] - pos[None, :, 1]) ** 2) / (2 * pos_width**2)
         - (np.log2(stim.s)[:, None] - octv[None]) ** 2 / (2 * tol["octaves"] ** 2)
         - drot**2 / (2 * tol["rotation"] ** 2)
-        - ((fx[:, None] - fore[None, :, 0]) ** 2 + (fy[:, None] - fore[None, :, 1]) ** 2) / (2 * tol["foreshortening"] ** 2)
+        - ((fx[:, None] - fore[None, :, 0]) ** 2 + (fy[:, None] - fore[None, :, 1]) ** 2)
+        / (2 * tol["foreshortening"] ** 2)
     )
     it = preference[stim.obj] * np.exp(log_t)
 
@@ -653,14 +654,15 @@ def load_it_data_h5(path: str | Path, splits: Sequence[str] = ("train", "val"), 
     if not splits or any(s not in ("train", "val") for s in splits):
         raise ValueError(f"splits must be a non-empty sequence of 'train' and 'val', got {splits!r}")
     with _open_h5(path, IT_DATA_LAYOUT) as f:
-        keys = [f"{k}_{s}" for s in splits for k in ("spikes", "object")] + ([f"stimulus_{s}" for s in splits] if images else [])
+        keys = [f"{k}_{s}" for s in splits for k in ("spikes", "object") + (("stimulus",) if images else ())]
         _need(f, keys, path, IT_DATA_LAYOUT)
         spikes, names, imgs = [], [], []
         for s in splits:
             sp = np.asarray(f[f"spikes_{s}"][()], dtype=np.float32)
             ob = [_decode(x) for x in np.asarray(f[f"object_{s}"][()]).ravel()]
             if sp.ndim != 2 or sp.shape[0] != len(ob):
-                raise ValueError(f"spikes_{s} in {path} has shape {sp.shape} for {len(ob)} objects; expected {IT_DATA_LAYOUT}")
+                raise ValueError(f"spikes_{s} in {path} has shape {sp.shape} for {len(ob)} objects; "
+                                 f"expected {IT_DATA_LAYOUT}")
             spikes.append(sp)
             names += ob
             if images:
@@ -707,7 +709,8 @@ def load_brainscore_netcdf(path: str | Path) -> NeuralData:
     try:
         ds = xr.open_dataset(path, engine="h5netcdf")
     except Exception as err:  # noqa: BLE001 -- xarray and h5py raise many kinds for corrupt files
-        raise ValueError(f"{path} could not be read as netCDF ({type(err).__name__}: {err}); expected {BRAINSCORE_LAYOUT}") from None
+        raise ValueError(f"{path} could not be read as netCDF ({type(err).__name__}: {err}); "
+                         f"expected {BRAINSCORE_LAYOUT}") from None
     with ds:
         vars_ = [v for v in ds.data_vars if set(ds[v].dims) >= {"presentation", "neuroid"}]
         if len(vars_) != 1:
@@ -717,7 +720,8 @@ def load_brainscore_netcdf(path: str | Path) -> NeuralData:
         need = ["image_id", "object_name", "category_name", "variation", "region"]
         missing = [c for c in need if c not in da.coords]
         if missing:
-            raise ValueError(f"{path} lacks the coordinates {missing} (has {sorted(da.coords)}); expected {BRAINSCORE_LAYOUT}")
+            raise ValueError(f"{path} lacks the coordinates {missing} (has {sorted(da.coords)}); "
+                             f"expected {BRAINSCORE_LAYOUT}")
         x = np.asarray(da.transpose("presentation", "neuroid", ...).values, dtype=np.float64)
         x = x.reshape(x.shape[0], x.shape[1], -1).mean(-1)
         ids = [_decode(v) for v in da["image_id"].values]
@@ -725,8 +729,7 @@ def load_brainscore_netcdf(path: str | Path) -> NeuralData:
         objs = [_decode(v) for v in da["object_name"].values]
         cats = [_decode(v) for v in da["category_name"].values]
         var = [_level(v) for v in da["variation"].values]
-    order, first = np.unique(ids, return_index=True)
-    first_sorted = np.sort(first)
+    first_sorted = np.sort(np.unique(ids, return_index=True)[1])  # images in order of first showing
     index = {ids[i]: k for k, i in enumerate(first_sorted)}
     rows = np.array([index[i] for i in ids])
     counts = np.bincount(rows, minlength=len(first_sorted))
@@ -780,8 +783,9 @@ def load_ventral_hdf5(path: str | Path, images: bool = False) -> NeuralData:
                          f"expected {VENTRAL_LAYOUT}")
     for r, c in cols.items():
         if c.size == 0 or c.min() < 0 or c.max() >= x.shape[1]:
+            got = f"values {c.min()}..{c.max()}" if c.size else "no index"
             raise ValueError(f"neural_meta/{r}_NEURONS in {path} must index the {x.shape[1]} columns of "
-                             f"time_averaged_trial_averaged, got values {c.min() if c.size else '-'}..{c.max() if c.size else '-'}")
+                             f"time_averaged_trial_averaged, got {got}")
     obj, object_names = _labels(objs)
     category, category_names = _labels(cats)
     return NeuralData(
