@@ -34,7 +34,9 @@ gives the notebook such a data set in one common structure, :class:`NeuralData`:
 from __future__ import annotations
 
 import hashlib
+import os
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -468,7 +470,7 @@ def synthetic(
     if cache and path.exists():
         try:
             return _read_cache(path, baselines)
-        except (OSError, KeyError, ValueError):
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: regenerate below
     t0 = time.perf_counter()
     ss = np.random.SeedSequence(seed)
@@ -520,7 +522,7 @@ def _concat(a: stimuli.StimulusSet, b: stimuli.StimulusSet) -> stimuli.StimulusS
 
 def _write_cache(path: Path, data: NeuralData) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # per process: parallel test workers may write too
     arrays = {f"responses/{k}": v for k, v in data.responses.items()}
     arrays.update({f"features/{k}": v for k, v in data.features.items()})
     np.savez(tmp, category=data.category, obj=data.obj, level=data.level,
