@@ -93,12 +93,14 @@ def place_cell_code(
     if cen.ndim != 2 or cen.shape[1] != 2:
         raise ValueError(f"centers must have shape (Np, 2), got {tuple(cen.shape)}")
     cen = cen.to(pos.device)
-    # |x - c|^2 expanded into a matrix product: no (..., Np, 2) intermediate
-    d2 = ((pos**2).sum(-1, keepdim=True) + (cen**2).sum(-1) - 2 * pos @ cen.T).clamp_min(0)
-    code = torch.softmax(-d2 / (2 * width**2), dim=-1)
-    code = code - torch.softmax(-d2 / (2 * surround_scale * width**2), dim=-1)
-    code = code - code.min(dim=-1, keepdim=True).values
-    code = code / code.sum(dim=-1, keepdim=True)
+    flat = pos.reshape(-1, 2)
+    # |x - c|^2 expanded into one matrix product, then in-place steps: no (..., Np, 2) intermediate
+    d2 = torch.addmm((flat**2).sum(-1, keepdim=True) + (cen**2).sum(-1), flat, cen.T, alpha=-2).clamp_min_(0)
+    code = torch.softmax(d2 * (-1 / (2 * width**2)), dim=-1)
+    code.sub_(torch.softmax(d2.mul_(-1 / (2 * surround_scale * width**2)), dim=-1))
+    code.sub_(code.min(dim=-1, keepdim=True).values)
+    code.div_(code.sum(dim=-1, keepdim=True))
+    code = code.reshape(*pos.shape[:-1], cen.shape[0])
     return code.numpy().astype(np.float64) if was_numpy else code
 
 
@@ -149,8 +151,9 @@ def dog_spectrum(k: np.ndarray, width: float = PLACE_CELL_WIDTH, surround_scale:
 
 
 def optimal_pattern(
-    n_bins: int = 64,
-    box_size: float = BOX_SIZE,
+    n_bins: int = 96,
+    box_size: float = 2 * BOX_SIZE,
+    view_size: float | None = BOX_SIZE,
     width: float = PLACE_CELL_WIDTH,
     surround_scale: float = SURROUND_SCALE,
     nonnegative: bool = True,
@@ -171,6 +174,11 @@ def optimal_pattern(
     ----------
     n_bins : int
         Bins per side of the periodic box.
+    box_size : float
+        Side of the periodic box (m); larger than the arena so that its periodicity constrains
+        the lattice little.
+    view_size : float or None
+        Return only the central square of this side (m); None: the whole box.
     nonnegative : bool
         Project onto g >= 0 after each step (the ReLU constraint).
     n_iter : int
@@ -178,7 +186,8 @@ def optimal_pattern(
 
     Returns
     -------
-    ndarray, shape (n_bins, n_bins)
+    ndarray, shape (n, n)
+        n = n_bins * view_size / box_size (or n_bins).
     """
     n_bins = check_int(n_bins, "n_bins", minimum=8)
     rng = check_rng(seed)
@@ -192,4 +201,8 @@ def optimal_pattern(
         if nonnegative:
             g = np.maximum(g, 0)
         g /= np.linalg.norm(g)
-    return g
+    if view_size is None:
+        return g
+    n = int(round(n_bins * check_positive(view_size, "view_size") / box_size))
+    start = (n_bins - n) // 2
+    return g[start : start + n, start : start + n]

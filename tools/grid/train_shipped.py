@@ -1,6 +1,10 @@
 """Train the shipped grid-cell RNN (data/grid_cell_rnn.pt); resumable, one run at a time.
 
-    TORCH_THREADS=1 python tools/grid/train_shipped.py --steps 20000 --name run1 [--config '{...}']
+    TORCH_THREADS=1 python tools/grid/train_shipped.py --recipe --name shipped --eval-every 500
+    TORCH_THREADS=1 python tools/grid/train_shipped.py --name shipped --finalize 8000
+
+``--recipe`` runs ``grid_rnn.SHIPPED_PHASES``; ``--steps N --config '{...}'`` trains one phase of
+any TrainConfig instead (a later call with another config continues the same checkpoint).
 
 Every ``--eval-every`` steps the network is evaluated on fresh paths (10 batches of 200) and a
 snapshot in the shipped format is written to .cache/grid/<name>/step_<n>.pt; ``--finalize STEP``
@@ -27,6 +31,7 @@ def main() -> None:
     ap.add_argument("--name", default="shipped")
     ap.add_argument("--config", default="{}", help="JSON of TrainConfig fields")
     ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--recipe", action="store_true", help="run grid_rnn.SHIPPED_PHASES")
     ap.add_argument("--finalize", type=int, default=None, help="snapshot step to ship")
     args = ap.parse_args()
     out = CACHE_DIR / "grid" / args.name
@@ -52,8 +57,12 @@ def main() -> None:
             out / f"step_{step}.pt",
         )
 
-    gr.train(cfg, args.steps, checkpoint=out / "checkpoint.pt", progress=False, log_every=50,
-             callback=snapshot, callback_every=args.eval_every)
+    kw = dict(checkpoint=out / "checkpoint.pt", progress=False, log_every=50, callback=snapshot,
+              callback_every=args.eval_every)
+    if args.recipe:
+        gr.train_phases(**kw)
+    else:
+        gr.train(cfg, args.steps, **kw)
 
 
 def finalize(path: Path, cfg: gr.TrainConfig) -> None:
@@ -68,6 +77,12 @@ def finalize(path: Path, cfg: gr.TrainConfig) -> None:
         "phase_correlation": round(ev["phase_correlation"], 4),
     }
     saved["config"]["quality"] = quality
+    saved["config"]["training_schedule"] = (
+        "grid_rnn.SHIPPED_PHASES: steps 0-4000 Adam lr 1e-3, weight decay 1e-4 on J; steps 4000-8000 weight "
+        "decay 1e-5, lr decaying geometrically 1e-3 -> 1e-4; batch 100, J initialised to the identity, start code "
+        "x20 and velocity x50 (folded into encoder and M here); bfloat16 matrix products"
+    )
+    saved["config"]["wall_time_note"] = "training wall time including periodic evaluations, one torch thread, shared machine"
     saved["config"].pop("history", None)
     print(json.dumps(quality), f"({time.perf_counter() - t0:.0f} s to evaluate)")
     torch.save(saved, DATA_DIR / "grid_cell_rnn.pt")
