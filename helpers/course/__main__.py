@@ -27,6 +27,18 @@ def main(argv: list[str] | None = None) -> int:
     p_gr.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
     p_gr.add_argument("--workers", type=int, default=2, help="notebooks graded at once (default 2)")
     p_gr.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    p_gr.add_argument("--feedback", type=Path, default=None,
+                      help="folder for <student>/<notebook>.html feedback (default: feedback/ next to --out)")
+    p_gr.add_argument("--cell-timeout", type=int, default=None,
+                      help="seconds a cell may run before it is interrupted (default 45)")
+    p_gr.add_argument("--timeout", type=float, default=None,
+                      help="seconds one notebook may run in all (default 600)")
+
+    p_co = sub.add_parser("collect", help="turn an LMS download (folder or zip) into SUBMISSIONS/<student>/")
+    p_co.add_argument("lms", type=Path, help="the LMS download: a folder or a .zip")
+    p_co.add_argument("--out", type=Path, required=True, help="SUBMISSIONS folder to write")
+    p_co.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
+    p_co.add_argument("--force", action="store_true", help="write into a non-empty --out")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -44,8 +56,26 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "grade":
             from .grade import grade
 
-            rows = grade(args.submissions, args.out, args.notebooks, workers=args.workers, force=args.force)
-            print(f"graded {len(rows)} notebook(s) -> {args.out}")
+            from .grade import CELL_TIMEOUT_S, NOTEBOOK_TIMEOUT_S
+
+            rows = grade(args.submissions, args.out, args.notebooks, workers=args.workers, force=args.force,
+                         feedback_dir=args.feedback,
+                         cell_timeout=args.cell_timeout or CELL_TIMEOUT_S,
+                         timeout=args.timeout or NOTEBOOK_TIMEOUT_S)
+            bad = sum(r.status != "graded" for r in rows)
+            feedback = args.feedback or args.out.parent / "feedback"
+            print(f"graded {len(rows)} notebook(s) -> {args.out}; feedback in {feedback}/; "
+                  f"{bad} with problems, see {args.out.with_suffix('.log')}")
+        elif args.command == "collect":
+            from .collect import collect
+            from .nbgrader_course import source_notebooks
+
+            known = [p.stem for p in source_notebooks(args.notebooks)]
+            written, problems = collect(args.lms, args.out, known, force=args.force)
+            for p in problems:
+                logging.warning(p)
+            students = {p.parent.name for p in written}
+            print(f"collected {len(written)} notebook(s) of {len(students)} student(s) into {args.out}")
     except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
