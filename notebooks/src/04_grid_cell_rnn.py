@@ -92,7 +92,7 @@ assert np.allclose(place_cell_code(_x, _c, 0.2, 3.0), place_cells.place_cell_cod
 ### END HIDDEN TESTS
 
 # %%
-place_cell_code = fallback(place_cell_code, place_cells.place_cell_code, np.zeros((1, 2)), np.ones((3, 2)))
+place_cell_code = fallback(place_cell_code, place_cells.place_cell_code, np.zeros((1, 2)), np.eye(3, 2))
 centers = place_cells.place_cell_centers(512, trajectories.BOX_SIZE, seed=0)
 here = np.array([0.3, -0.2])
 d = np.linspace(0, 0.6, 200)
@@ -149,9 +149,11 @@ rnn_step = fallback(rnn_step, grid_rnn.rnn_step, np.zeros((1, 3)), np.zeros((1, 
 # your step, run along a real path with random weights: the state stays non-negative
 _rng = np.random.default_rng(0)
 _J, _M = _rng.normal(size=(50, 50)) / 50**0.5, _rng.normal(size=(50, 2)) * 5
-_g = np.abs(_rng.normal(size=(1, 50)))
-states = [_g := rnn_step(_g, v[None], _J, _M) for v in paths["velocities"][0, :40]]
-print("min activity along the path:", float(np.min(states)))
+state, lowest = np.abs(_rng.normal(size=(1, 50))), np.inf
+for v in paths["velocities"][0, :40]:
+    state = rnn_step(state, v[None], _J, _M)
+    lowest = min(lowest, state.min())
+print("lowest activity along the path:", float(lowest))
 
 # %% [markdown]
 # ### Exercise 3: decoding a position
@@ -209,14 +211,14 @@ print(f"decoding the true place-cell code: mean error {100 * _err:.1f} cm")
 # The price, measured: the fast recipe decodes well early (about 5 cm after 2000 steps) but only
 # about a third of its units pass the grid threshold, fewer than long reference training gives.
 #
-# The cell trains for at most 60 s (`FULL = True`: the shipped network's full recipe).
+# The cell trains for 45 s (`FULL = True`: the shipped network's full recipe).
 
 # %%
 LIVE = grid_rnn.TrainConfig(**grid_rnn.LIVE_RECIPE)
-if FULL:  # the shipped network's recipe, 8000 steps (about 25 min on a busy 2-core laptop)
+if FULL:  # the shipped network's recipe, 9000 steps (about 25 min on a busy 2-core laptop)
     model, history = grid_rnn.train_phases()
 else:
-    model, history = grid_rnn.train(LIVE, n_steps=20_000, max_seconds=60)
+    model, history = grid_rnn.train(LIVE, n_steps=20_000, max_seconds=45)
 print(f"{history['step'][-1]} steps in {history['time'][-1]:.0f} s")
 fig = plotting.training_curve(history, n_place=LIVE.n_place, floor=6.147)
 plt.show()
@@ -224,10 +226,10 @@ plt.show()
 # %% [markdown]
 # Now record the units: run the trained network along many fresh paths and average each
 # unit's activity in $20 \times 20$ spatial bins. With too few paths, noise alone can look
-# periodic, so we use thousands.
+# periodic, so we use thousands (15 batches of 200 paths of 20 steps: 60 000 samples).
 
 # %%
-live = grid_rnn.evaluate(model, n_batches=20 if not FULL else 50)
+live = grid_rnn.evaluate(model, n_batches=15 if not FULL else 50)
 print(f"decoding error {100 * live['error']:.1f} cm; "
       f"{100 * live['frac_03']:.0f}% of units with min-max grid score > 0.3, {100 * live['frac_08']:.0f}% > 0.8; "
       f"mean correlation between grid units' maps {live['phase_correlation']:.2f}")
@@ -307,7 +309,7 @@ plt.show()
 #
 # A minute is enough to leave the plateau and see the first grid-like units, not to
 # path-integrate well. `data/grid_cell_rnn.pt` holds a network of the same size trained with
-# the same recipe for 8000 steps (about 20 minutes; `data/README.md` gives the command and the
+# the same recipe for 9000 steps (about 25 minutes; `data/README.md` gives the command and the
 # measured quality). Notebook 05 opens it up. Its rate maps (a random sample of units), scores
 # and decoding, on fresh paths:
 

@@ -1,7 +1,7 @@
 """Train the shipped grid-cell RNN (data/grid_cell_rnn.pt); resumable, one run at a time.
 
     TORCH_THREADS=1 python tools/grid/train_shipped.py --recipe --name shipped --eval-every 500
-    TORCH_THREADS=1 python tools/grid/train_shipped.py --name shipped --finalize 8000
+    TORCH_THREADS=1 python tools/grid/train_shipped.py --name shipped --finalize 9000
 
 ``--recipe`` runs ``grid_rnn.SHIPPED_PHASES``; ``--steps N --config '{...}'`` trains one phase of
 any TrainConfig instead (a later call with another config continues the same checkpoint).
@@ -79,7 +79,7 @@ def finalize(path: Path, cfg: gr.TrainConfig) -> None:
     saved["config"]["quality"] = quality
     saved["config"]["training_schedule"] = (
         "grid_rnn.SHIPPED_PHASES: steps 0-4000 Adam lr 1e-3, weight decay 1e-4 on J; steps 4000-8000 weight "
-        "decay 1e-5, lr decaying geometrically 1e-3 -> 1e-4; batch 100, J initialised to the identity, start code "
+        "decay 1e-5, lr decaying geometrically 1e-3 -> 1e-4 (then steps 8000-9000 at 1e-4); batch 100, J initialised to the identity, start code "
         "x20 and velocity x50 (folded into encoder and M here); bfloat16 matrix products"
     )
     saved["config"]["wall_time_note"] = "training wall time including periodic evaluations, one torch thread, shared machine"
