@@ -56,7 +56,7 @@ def test_training_lowers_loss_and_resumes(tmp_path):
 
 def test_learns_beyond_plateau():
     # the plateau at ln(Np) is left within a few hundred steps with the fast recipe
-    cfg = gr.TrainConfig(**dict(gr.LIVE_RECIPE, n_grid=144, batch_size=50, precision="fp32"))
+    cfg = gr.TrainConfig(**dict(gr.LIVE_RECIPE, n_grid=256, batch_size=50, precision="fp32"))
     _, hist = gr.train(cfg, 300, progress=False, log_every=10)
     assert hist["cross_entropy"][-1] < math.log(cfg.n_place) - 0.008
     assert np.mean(hist["error"][-3:]) < 0.85 * np.mean(hist["error"][:3])
