@@ -70,6 +70,9 @@ def test_grading_round_trip(tmp_path, released, nb_path):
     assert all(float(rows["untouched"][c]) == 0 for c in cells)
     assert float(rows["instructor"]["score"]) == float(rows["instructor"]["max_score"]), rows["instructor"]
     assert before == {p: p.read_bytes() for p in subs.rglob("*.ipynb")}, "submissions were modified"
+    log = out.with_suffix(".log").read_text()
+    assert "no problem met" in log, log  # no time-out, no tampering suspected in the notebook itself
+    assert (tmp_path / "feedback" / "instructor" / f"{nb_path.stem}.html").is_file()
 
 
 def test_grade_refuses_to_overwrite_csv(tmp_path):

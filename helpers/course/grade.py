@@ -213,10 +213,14 @@ def _start_zygote(sock: Path, imports: list) -> subprocess.Popen | None:
 
 def _stop(proc: subprocess.Popen) -> None:
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    proc.wait()
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait()
 
 
 def _zero_row(a: _Assignment, student: str, status: str, problems: list[str]) -> GradeRow:

@@ -882,7 +882,14 @@ def zygote(socket_path: str) -> None:
     from ipykernel.kernelapp import IPKernelApp  # noqa: F401
 
     fonts = _font_caches()
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    def reap(signum: int, frame: Any) -> None:  # reap kernels (their CPU time then counts as ours)
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+
+    signal.signal(signal.SIGCHLD, reap)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path + ".tmp")
     os.chmod(socket_path + ".tmp", 0o600)
