@@ -3,7 +3,8 @@
 A :class:`LabServer` runs JupyterLab (the interpreter running the tests, so the project's
 environment and its ``python3`` kernel) on 127.0.0.1 with a random token, over a throw-away
 root folder and throw-away Jupyter config, data, settings and workspace folders. A
-:class:`NotebookSession` opens one notebook in a Chromium page, runs it from the menu
+:class:`LabWindow` is a Chromium tab with JupyterLab, kept from one notebook to the next. A
+:class:`NotebookSession` opens one notebook in it, runs it from the menu
 (Run > Run All Cells), waits for the kernel, reads back what the page shows -- outputs,
 rendered images, widgets -- moves sliders, and takes screenshots.
 
@@ -31,7 +32,7 @@ from typing import Any
 
 __all__ = [
     "CHROMIUM", "CHROMIUM_ARGS", "chromium_path", "missing_browser_reason", "LabServer",
-    "NotebookSession", "SliderResult", "launch_chromium", "VIEWPORT",
+    "LabWindow", "NotebookSession", "SliderResult", "launch_chromium", "VIEWPORT",
 ]
 
 #: Debian's Chromium (``apt-get install chromium``); BROWSER_TEST_CHROMIUM overrides it.
@@ -43,6 +44,8 @@ CHROMIUM_ARGS = [
 ]
 #: Browser window size in CSS pixels (a laptop screen).
 VIEWPORT = {"width": 1280, "height": 900}
+#: Window height (CSS pixels) while a whole notebook is captured piece by piece.
+SHOT_HEIGHT = 3200
 #: Seconds JupyterLab may take to answer after it is started.
 SERVER_START_S = 120
 #: Seconds between two looks at the page while waiting.
@@ -227,7 +230,7 @@ _JS_STATE = """() => {
   const prompts = [...panel.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
     .map(p => p.textContent.trim());
   const log = window.__executeLog || {sent: [], replies: []};
-  return {kernel: kernel ? kernel.status : null,
+  return {path: panel.context.path, kernel: kernel ? kernel.status : null,
           ready: panel.context.isReady,
           queued: prompts.filter(t => t.includes('*')).length,
           sent: log.sent.length, replied: log.replies.length,
@@ -299,28 +302,70 @@ _JS_SCROLLER = """() => {
 }"""
 
 
-class NotebookSession:
-    """One notebook open in a new Chromium page of a running :class:`LabServer`.
+class LabWindow:
+    """A browser tab with JupyterLab, reused from one notebook to the next (as a student's).
 
-    ``context`` is a Playwright browser context (one per server: pages share its cache).
+    ``context`` is a Playwright browser context. After a failure, :meth:`discard` drops the
+    tab, and the next notebook loads JupyterLab afresh in a new one.
     """
 
-    def __init__(self, context: Any, server: LabServer, rel_path: str) -> None:
+    def __init__(self, context: Any, server: LabServer) -> None:
+        self.context = context
         self.server = server
+        self.page: Any = None
+        self.page_errors: list[str] = []
+
+    def open(self, rel_path: str, timeout_s: float) -> Any:
+        """Show the notebook ``rel_path`` (relative to the server's root); return the page."""
+        if self.page is None:
+            self.page = self.context.new_page()
+            self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+            self.page.goto(self.server.url(rel_path), wait_until="domcontentloaded",
+                           timeout=timeout_s * 1000)
+            self.page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_s * 1000)
+        else:  # what File > Open does
+            self.page.evaluate(
+                "(path) => { window.jupyterapp.commands.execute('docmanager:open', {path}); }",
+                rel_path)
+        return self.page
+
+    def close_current(self) -> None:
+        """Close the current notebook without the "save changes?" dialog."""
+        if self.page is not None:
+            self.page.evaluate("""() => {
+              const panel = window.jupyterapp.shell.currentWidget;
+              if (panel && panel.context) { panel.context.model.dirty = false; panel.close(); }
+            }""")
+
+    def discard(self) -> None:
+        if self.page is not None:
+            self.page.close(run_before_unload=False)
+            self.page = None
+
+
+class NotebookSession:
+    """One notebook open in the JupyterLab of a :class:`LabWindow`."""
+
+    def __init__(self, window: LabWindow, rel_path: str) -> None:
+        self.window = window
+        self.server = window.server
         self.rel_path = rel_path
-        self.page = context.new_page()
-        self.console_errors: list[str] = []
-        self.page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+        self.page: Any = None
+        self._errors_before = len(window.page_errors)
+
+    @property
+    def console_errors(self) -> list[str]:
+        """Uncaught JavaScript errors of the page since this notebook was opened."""
+        return self.window.page_errors[self._errors_before:]
 
     # -- opening and running -----------------------------------------------------------------
     def open(self, timeout_s: float = 180) -> None:
-        """Load JupyterLab with the notebook and wait until its kernel is idle."""
-        self.page.goto(self.server.url(self.rel_path), wait_until="domcontentloaded",
-                       timeout=timeout_s * 1000)
-        self.page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=timeout_s * 1000)
-        self._wait(lambda s: s and s["ready"] and s["kernel"] == "idle", timeout_s,
-                   "the notebook's kernel to start")
+        """Open the notebook and wait until its kernel is idle."""
+        self.page = self.window.open(self.rel_path, timeout_s)
+        self._wait(lambda s: s and s["path"] == self.rel_path and s["ready"]
+                   and s["kernel"] == "idle", timeout_s, "the notebook's kernel to start")
         self.page.evaluate(_JS_HOOK)
+        self.panel_id = self.page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
 
     def state(self) -> dict | None:
         return self.page.evaluate(_JS_STATE)
@@ -371,7 +416,7 @@ class NotebookSession:
 
     # -- sliders -----------------------------------------------------------------------------
     def sliders(self) -> Any:
-        return self.page.locator(".jp-NotebookPanel .jupyter-widgets.widget-slider")
+        return self.page.locator(f"[id='{self.panel_id}'] .jupyter-widgets.widget-slider")
 
     def move_slider(self, index: int, timeout_s: float = 180) -> SliderResult:
         """Move slider ``index`` one step with the keyboard; wait for its figure to change."""
@@ -380,7 +425,7 @@ class NotebookSession:
         label = slider.locator(".widget-label").first.inner_text().strip()
         readout = slider.locator(".widget-readout").first
         cell = slider.evaluate(
-            "(el) => [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')]"
+            "(el) => [...el.closest('.jp-NotebookPanel').querySelectorAll('.jp-Cell')]"
             ".indexOf(el.closest('.jp-Cell'))")
         before_value = readout.inner_text().strip()
         before_srcs = self.cell_image_srcs(cell)
@@ -418,6 +463,9 @@ class NotebookSession:
 
         path.parent.mkdir(parents=True, exist_ok=True)
         self.page.mouse.move(1, 1)  # no hover highlight on a cell
+        viewport = self.page.viewport_size
+        self.page.set_viewport_size({"width": viewport["width"], "height": SHOT_HEIGHT})
+        time.sleep(0.5)  # JupyterLab lays out the taller window
         scroller = self.page.evaluate_handle(_JS_SCROLLER)
         box = self.page.evaluate(
             "(el) => {const r = el.getBoundingClientRect();"
@@ -450,6 +498,7 @@ class NotebookSession:
             return canvas.height
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+            self.page.set_viewport_size(viewport)
 
     def close(self) -> None:
-        self.page.close(run_before_unload=False)
+        self.window.close_current()

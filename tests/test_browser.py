@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from .browser_support import (VIEWPORT, LabServer, NotebookSession, launch_chromium,
-                              missing_browser_reason)
+from .browser_support import (VIEWPORT, LabServer, LabWindow, NotebookSession,
+                              launch_chromium, missing_browser_reason)
 from .conftest import NOTEBOOKS, ROOT
 
 ARTIFACTS = ROOT / "artifacts"
@@ -50,7 +51,7 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(tmp_path_factory, request):
     """JupyterLab over copies of the source notebooks and a fresh student release."""
     reason = missing_browser_reason()
     if reason:
@@ -61,6 +62,13 @@ def lab(tmp_path_factory):
 
     from helpers.course.release import release
 
+    # nbgrader runs the `alembic` command of its environment: put that environment's bin
+    # folder on PATH, as activating it would (`python3 tasks.py test` does not).
+    mp = pytest.MonkeyPatch()
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        mp.setenv("PATH", bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    request.addfinalizer(mp.undo)
     t0 = time.monotonic()
     root = tmp_path_factory.mktemp("lab-root")
     (root / "source").mkdir()
@@ -80,7 +88,7 @@ def lab(tmp_path_factory):
         browser = launch_chromium(pw)
         context = browser.new_context(viewport=VIEWPORT)
         try:
-            yield server, context
+            yield LabWindow(context, server)
         finally:
             context.close()
             browser.close()
@@ -115,10 +123,10 @@ def _widget_outputs(nb: dict) -> int:
 @pytest.mark.timeout(RUN_ALL_TIMEOUT_S + 900)
 @pytest.mark.parametrize("variant,name", CASES, ids=[f"{v}-{n[:-6]}" for v, n in CASES])
 def test_notebook_in_jupyterlab(lab, variant, name):
-    server, context = lab
+    window = lab
     stem = name[:-len(".ipynb")]
     t_start = time.monotonic()
-    session = NotebookSession(context, server, f"{variant}/{name}")
+    session = NotebookSession(window, f"{variant}/{name}")
     try:
         session.open()
         open_s = time.monotonic() - t_start
@@ -189,12 +197,14 @@ def test_notebook_in_jupyterlab(lab, variant, name):
             f.write(f"{variant}\t{stem}\t{open_s:.1f}\t{run_s:.1f}\t{len(_code_cells(nb))}\t"
                     f"{len(errors)}\t{len(images)}\t{len(views)}\t{n_sliders}\t"
                     f"{slider_s:.1f}\t{total_s:.1f}\n")
-    except Exception:
+    except BaseException:
         try:
             session.screenshot_view(SCREENSHOTS / f"{variant}_{stem}_FAILED.png")
         except Exception:
             pass
+        window.discard()  # the next notebook starts from a fresh tab
         raise
-    finally:
+    else:
         session.close()
-        server.shutdown_kernels()
+    finally:
+        window.server.shutdown_kernels()
