@@ -53,6 +53,9 @@ def main(argv: list[str]) -> int:
         return 2
     setup()
     env = dict(os.environ, PYTHONHASHSEED="0")
+    # as if the venv were activated: nbgrader calls console scripts of the venv (alembic)
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    env["VIRTUAL_ENV"] = str(VENV)
     if argv[0] == "lab":
         cmd = [str(PY), "-m", "jupyter", "lab", str(ROOT / "notebooks"), *argv[1:]]
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
