@@ -78,6 +78,8 @@ def kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                PYTHONHASHSEED="0")
+    # nbgrader calls console scripts of this environment (alembic): find them without activation
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     return env
 
 
