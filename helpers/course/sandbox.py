@@ -307,7 +307,8 @@ class Guard:
             ns["__builtins__"] = builtins
             blamed.append("__builtins__")
         for name, v in self.user_values.items():
-            if ns.get(name, _MISSING) is not v:
+            cur = ns.get(name, _MISSING)
+            if cur is not _MISSING and cur is not v:  # absent: the notebook has not imported it yet
                 ns[name] = v
                 blamed.append(f"the notebook's name {name!r}")
         if not fast:

@@ -222,7 +222,19 @@ def notebook_names(nb: nbformat.NotebookNode) -> tuple[list[list], list[str]]:
                 for a in node.names:
                     if a.name != "*":
                         imports.append([a.asname or a.name, node.module, a.name])
-    uniq = {tuple(i[:1]): i for i in imports}
+    # a name the notebook also binds otherwise (``x = ...``, ``for x in``, ``def x``) is not an import to guard
+    rebound = set()
+    for cell in nb.cells:
+        tree = _parse(cell.source) if cell.cell_type == "code" else None
+        for node in tree.body if tree is not None else []:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    rebound.add(sub.id)
+                elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    rebound.add(sub.name)
+    uniq = {i[0]: i for i in imports if i[0] not in rebound}
     return list(uniq.values()), list(dict.fromkeys(solutions))
 
 
