@@ -48,11 +48,8 @@ helpers.checks.rnn.check_rate_step = lambda *a, **k: None
 helpers.checks.rnn.check_speed = lambda *a, **k: None
 """
 
-PATCH_REFERENCE = """\
-import helpers.rnn, helpers.fixed_points
-helpers.rnn.rate_step = rate_step
-helpers.fixed_points.speed = speed
-"""
+PATCH_RATE_REFERENCE = "import helpers.rnn\nhelpers.rnn.rate_step = rate_step"
+PATCH_SPEED_REFERENCE = "import helpers.fixed_points\nhelpers.fixed_points.speed = speed"
 
 REBIND = """\
 import types
@@ -205,7 +202,8 @@ def _submissions(course: Path, subs: Path) -> None:
         "memory": _make(rel, after_setup="huge = np.ones((10**6, 10**6))",
                         after={"rate_step": "big = np.empty(12 * 2**30, dtype=np.uint8)"}),
         "monkeypatch": _make(rel, WRONG_RATE, WRONG_SPEED, after_setup=MONKEYPATCH),
-        "patch_reference": _make(rel, WRONG_RATE, WRONG_SPEED, after={"speed": PATCH_REFERENCE}),
+        "patch_reference": _make(rel, WRONG_RATE, WRONG_SPEED,
+                                 after={"rate_step": PATCH_RATE_REFERENCE, "speed": PATCH_SPEED_REFERENCE}),
         "rebind": _make(rel, WRONG_RATE, WRONG_SPEED, after_setup=REBIND),
         "call_time": _make(rel, CALL_TIME + "\n" + WRONG_RATE.replace("    return", "    _cheat()\n    return"),
                            WRONG_SPEED.replace("    return", "    _cheat()\n    return")),
