@@ -219,7 +219,8 @@ def _submissions(course: Path, subs: Path) -> None:
     dup.cells.insert(j + 1, nbformat.from_dict(dict(dup.cells[j])))
     cases["dup_cells"] = dup
     deleted = _make(rel)
-    deleted.cells = [c for c in deleted.cells if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
+    deleted.cells = [c for c in deleted.cells
+                     if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
     cases["deleted_tests"] = deleted
     edited = _make(rel, WRONG_RATE, WRONG_SPEED)
     for gid in ("test_rate_step", "test_speed"):

@@ -64,11 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     full = sum(float(r["score"]) == float(r["max_score"]) for r in table)
     zero = sum(float(r["score"]) == 0 for r in table)
     print(f"graded {len(rows)} submissions of {args.notebook} with {args.workers} workers on {os.cpu_count()} cores")
+    n = max(len(rows), 1)
     print(f"wall time        {wall:8.1f} s  ({wall / 60:.1f} min; budget {args.budget / 60:.0f} min)")
-    print(f"CPU time         {cpu:8.1f} s  (grading processes and kernels; {cpu / max(len(rows), 1):.1f} s per notebook)")
-    print(f"per notebook     median {statistics.median(secs):.1f} s, max {max(secs):.1f} s (wall, {args.workers} at once)")
+    print(f"CPU time         {cpu:8.1f} s  (grading processes and kernels; {cpu / n:.1f} s per notebook)")
+    print(f"per notebook     median {statistics.median(secs):.1f} s, max {max(secs):.1f} s "
+          f"(wall, {args.workers} at once)")
     print(f"load average     {load0[0]:.1f} at start, {load1[0]:.1f} at end (1-minute)")
-    print(f"scores           {full} full marks, {zero} zero, {len(rows) - full - zero} other; {len(problems)} log line(s)")
+    print(f"scores           {full} full marks, {zero} zero, {len(rows) - full - zero} other; "
+          f"{len(problems)} problem(s) in the log")
     ok = full == (args.n + 1) // 2 and zero == args.n // 2
     print("result           " + ("within budget" if wall <= args.budget else "OVER budget")
           + ("" if ok else "; UNEXPECTED SCORES"))

@@ -46,7 +46,6 @@ from .feedback import cell_feedback, write_feedback
 from .forkserver import NbgraderServer
 from .nbgrader_course import (
     CELL_TIMEOUT_S,
-    KILL_GRACE_S,
     NOTEBOOK_BUDGET_S,
     REPO_NOTEBOOKS,
     REPO_ROOT,

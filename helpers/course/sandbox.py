@@ -37,7 +37,6 @@ import json
 import linecache
 import os
 import resource
-import shutil
 import signal
 import socket
 import sys

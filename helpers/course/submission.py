@@ -72,7 +72,8 @@ def _new_cell(kind: str, source: str, nbgrader: dict | None = None, tags: list |
 def _read_cells(path: Path) -> list[dict]:
     size = path.stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"file is {size / 2**20:.0f} MiB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MiB accepted")
+        raise SubmissionError(
+            f"file is {size / 2**20:.0f} MiB, more than the {MAX_NOTEBOOK_BYTES // 2**20} MiB accepted")
     raw = path.read_bytes()
     try:
         data = json.loads(raw.decode("utf-8-sig"))
