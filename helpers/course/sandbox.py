@@ -619,6 +619,7 @@ def _audit_hook(guard: Guard):
 # ---------------------------------------------------------------------------------------
 _CLONE_NEWNS = 0x00020000
 _MS_BIND, _MS_REC, _MS_PRIVATE, _MS_RDONLY, _MS_NOSUID, _MS_NODEV = 4096, 16384, 1 << 18, 1, 2, 4
+_MS_MOVE = 8192
 
 
 def _libc() -> ctypes.CDLL:
@@ -646,6 +647,34 @@ def _unreachable_ancestor(path: Path) -> Path | None:
     return None
 
 
+def _private_tmp(libc: ctypes.CDLL, cfg: dict) -> None:
+    """Mount a fresh tmpfs on /tmp, keeping visible what the kernel needs that lives below /tmp.
+
+    The collection (its ``helpers`` package and ``.venv``) may itself be checked out below /tmp
+    (a CI clone, say). The new tmpfs is first mounted on a staging folder, those folders are
+    bind-mounted into it at their own paths, and the whole is then moved onto /tmp.
+    """
+    opts = f"size={cfg.get('tmp_mb', 512)}m,mode=1777"
+    repo = Path(__file__).resolve().parents[2]
+    needed = sorted({p for p in (repo, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve())
+                     if Path("/tmp") in p.parents})
+    if not needed:
+        _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, opts)
+        return
+    stage = next((d for d in ("/mnt", "/media", "/opt", "/srv") if os.path.isdir(d)), None)
+    if stage is None:
+        raise OSError(2, "no folder to stage the private /tmp on")
+    _mount(libc, "tmpfs", stage, "tmpfs", _MS_NOSUID | _MS_NODEV, opts)
+    for p in needed:
+        target = Path(stage) / p.relative_to("/tmp")
+        if any(q in p.parents for q in needed):
+            continue  # already inside a folder bound below
+        target.mkdir(parents=True, exist_ok=True)
+        _mount(libc, str(p), str(target), None, _MS_BIND | _MS_REC, None)
+    os.chmod(stage, 0o1777)
+    _mount(libc, stage, "/tmp", None, _MS_MOVE, None)
+
+
 def _isolate(cfg: dict) -> Path:
     """New mount namespace with private /tmp; returns the kernel's base folder.
 
@@ -656,7 +685,7 @@ def _isolate(cfg: dict) -> Path:
     if libc.unshare(_CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
     _mount(libc, "none", "/", None, _MS_REC | _MS_PRIVATE, None)
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={cfg.get('tmp_mb', 512)}m,mode=1777")
+    _private_tmp(libc, cfg)
     if os.path.isdir("/dev/shm"):
         _mount(libc, "tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64m,mode=1777")
     pythons = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
