@@ -13,7 +13,6 @@ learned recurrent weights with the engineered ring's Mexican hat.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,8 @@ from torch import nn
 
 from .paths import DATA_DIR
 from .torch_setup import use_threads
-from .validation import as_array, check_int, check_positive, check_rng
+from .training import fit
+from .validation import check_int, check_positive, check_rng
 
 __all__ = [
     "heading_trajectories",
@@ -164,27 +164,18 @@ def train_angular_integrator(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = AngularIntegrator(n_hidden, n_out)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     config = dict(n_hidden=n_hidden, n_out=n_out, steps=steps, batch=batch, T=T, lr=lr,
                   weight_decay=weight_decay, seed=seed, kappa=8.0, omega_std=0.2)
-    result = IntegratorResult(model, config=config)
-    start = time.perf_counter()
-    iterator = range(steps)
-    if progress:
-        from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc="angular integrator")
-    for _ in iterator:
+    def step_loss() -> tuple[torch.Tensor, torch.Tensor]:
         omega, theta = heading_trajectories(batch, T, seed=rng)
         target = head_direction_code(theta[:, 1:], n_out)
         logits, _ = model(torch.from_numpy(omega), head_direction_code(theta[:, 0], n_out))
         ce = -(target * torch.log_softmax(logits, dim=-1)).sum(-1).mean()
-        loss = ce + weight_decay * (model.J.weight**2).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        result.losses.append(float(ce.detach()))
-    result.seconds = time.perf_counter() - start
+        return ce + weight_decay * (model.J.weight**2).sum(), ce  # decay on J only, as Sorscher et al.
+
+    losses, seconds = fit(model, step_loss, steps, lr, progress=progress, desc="angular integrator")
+    result = IntegratorResult(model, losses=losses, seconds=seconds, config=config)
     config["wall_seconds"] = round(result.seconds, 1)
     model.eval()
     return result

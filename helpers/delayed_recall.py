@@ -10,7 +10,6 @@ version they need more than the default 1000 steps to leave the chance plateau.
 """
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 import numpy as np
@@ -19,6 +18,7 @@ from torch import nn
 
 from .flipflop import TrainResult
 from .torch_setup import use_threads
+from .training import fit
 from .validation import check_int, check_positive, check_rng
 
 __all__ = ["delayed_recall_batch", "RecallNet", "train_delayed_recall", "recall_accuracy"]
@@ -98,21 +98,12 @@ def train_delayed_recall(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = RecallNet(kind, n_hidden, n_symbols)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    result = TrainResult(model)
-    start = time.perf_counter()
-    iterator = range(steps)
-    if progress:
-        from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc=f"delayed recall ({kind})")
-    for _ in iterator:
+    def step_loss() -> tuple[torch.Tensor, torch.Tensor]:
         x, y = delayed_recall_batch(batch, delay, n_symbols, seed=rng)
         loss = nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        result.losses.append(float(loss.detach()))
-    result.seconds = time.perf_counter() - start
+        return loss, loss
+
+    losses, seconds = fit(model, step_loss, steps, lr, clip=1.0, progress=progress, desc=f"delayed recall ({kind})")
+    result = TrainResult(model, losses, seconds)
     return result

@@ -7,7 +7,6 @@ the sign of the last pulse of its channel until the next one. A trained network 
 from __future__ import annotations
 
 import itertools
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 from torch import nn
 
 from .torch_setup import use_threads
+from .training import fit
 from .validation import check_in_range, check_int, check_positive, check_rng
 
 __all__ = [
@@ -125,24 +125,15 @@ def train_flipflop(
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = FlipFlopRNN(n_hidden)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    result = TrainResult(model)
-    start = time.perf_counter()
-    iterator = range(steps)
-    if progress:
-        from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc="training flip-flop RNN")
-    for _ in iterator:
+    def step_loss() -> tuple[torch.Tensor, torch.Tensor]:
         u, y = (torch.from_numpy(a) for a in flipflop_batch(batch, T, seed=rng))
         out, _ = model(u)
         loss = torch.mean((out - y) ** 2)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        result.losses.append(float(loss.detach()))
-    result.seconds = time.perf_counter() - start
+        return loss, loss
+
+    losses, seconds = fit(model, step_loss, steps, lr, clip=1.0, progress=progress, desc="training flip-flop RNN")
+    result = TrainResult(model, losses, seconds)
     model.eval()
     return result
 

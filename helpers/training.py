@@ -1,0 +1,64 @@
+"""The Adam loop shared by the small networks of notebooks 01-03 (flip-flop, delayed recall,
+angular integrator): one fresh batch per step, optional gradient clipping, a progress bar."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import torch
+from torch import nn
+
+__all__ = ["fit"]
+
+
+def fit(
+    model: nn.Module,
+    step_loss: Callable[[], tuple[torch.Tensor, torch.Tensor]],
+    steps: int,
+    lr: float,
+    clip: float | None = None,
+    progress: bool = False,
+    desc: str = "training",
+) -> tuple[list[float], float]:
+    """Minimise with Adam for ``steps`` steps.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Its parameters are optimised.
+    step_loss : callable
+        Draws a fresh batch and returns ``(loss, recorded)``: the scalar to minimise and the
+        scalar to record in the learning curve (often the same tensor).
+    steps : int
+        Number of Adam steps.
+    lr : float
+        Learning rate.
+    clip : float, optional
+        Clip the gradient norm at this value.
+    progress : bool
+        Show a tqdm progress bar labelled ``desc``.
+
+    Returns
+    -------
+    losses : list of float
+        The recorded value at every step.
+    seconds : float
+        Wall time of the loop.
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    iterator = range(steps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, desc=desc)
+    losses = []
+    start = time.perf_counter()
+    for _ in iterator:
+        loss, recorded = step_loss()
+        opt.zero_grad()
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        losses.append(float(recorded.detach()))
+    return losses, time.perf_counter() - start
