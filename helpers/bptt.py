@@ -118,11 +118,15 @@ def forward(params: Mapping[str, np.ndarray], x0: np.ndarray, inputs: np.ndarray
     (T + 1, N) array
     """
     p = check_params(params)
-    n = p["W_rec"].shape[0]
-    x0 = as_array(x0, "x0", shape=(n,))
+    x0 = as_array(x0, "x0", shape=(p["W_rec"].shape[0],))
     inputs = as_array(inputs, "inputs", ndim=2, shape=(None, p["W_in"].shape[1]))
+    return _forward(p, x0, inputs, sigma)
+
+
+def _forward(p: dict[str, np.ndarray], x0: np.ndarray, inputs: np.ndarray, sigma: str) -> np.ndarray:
+    """:func:`forward` on already validated arrays."""
     f, _ = _sigma(sigma)
-    xs = np.empty((inputs.shape[0] + 1, n))
+    xs = np.empty((inputs.shape[0] + 1, len(x0)))
     xs[0] = x0
     drive = inputs @ p["W_in"].T + p["b"]
     for t in range(inputs.shape[0]):
@@ -135,7 +139,7 @@ def loss(params, x0, inputs, targets, sigma: str = "tanh") -> float:
     p = check_params(params)
     x0, inputs, targets = _check_data(p, x0, inputs, targets)
     f, _ = _sigma(sigma)
-    xs = forward(p, x0, inputs, sigma)
+    xs = _forward(p, x0, inputs, sigma)
     return float(0.5 * np.sum((f(xs[1:]) @ p["W_out"].T - targets) ** 2))
 
 
@@ -167,7 +171,7 @@ def bptt_gradients(
     T = inputs.shape[0]
     K = T if truncation is None else check_int(truncation, "truncation", minimum=1)
     f, df = _sigma(sigma)
-    xs = forward(p, x0, inputs, sigma)
+    xs = _forward(p, x0, inputs, sigma)
     rs, drs = f(xs), df(xs)
     err = rs[1:] @ p["W_out"].T - targets                      # (T, M)
     grads = {k: np.zeros_like(v) for k, v in p.items()}
