@@ -25,6 +25,7 @@ import dataclasses
 import math
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -65,6 +66,8 @@ __all__ = [
     "train",
     "collect_rate_maps",
     "evaluate",
+    "QUALITY_BAR",
+    "time_to_bar",
     "decoding_error",
     "shipped_dict",
     "load_shipped",
@@ -437,7 +440,9 @@ def collect_rate_maps(
     Returns
     -------
     dict with ``maps`` (Ng, n_bins, n_bins) mean activity per spatial bin (NaN where unvisited),
-    ``error`` mean decoding error (m), ``mean_rate`` (Ng,) mean activity over all samples.
+    ``error`` mean decoding error (m), ``floor`` the mean error of decoding the true place-cell
+    code along the same paths (m; no network can be expected to do better with this decoder),
+    ``mean_rate`` (Ng,) mean activity over all samples.
     """
     n_batches = check_int(n_batches, "n_batches", minimum=1)
     cfg = model.config
@@ -447,7 +452,7 @@ def collect_rate_maps(
         ng, dev = cfg.n_grid, model.centers.device
         sums = torch.zeros(n_bins * n_bins, ng, device=dev)
         counts = torch.zeros(n_bins * n_bins, device=dev)
-        err_sum, n = 0.0, 0
+        err_sum, floor_sum, n = 0.0, 0.0, 0
         half = cfg.box_size / 2
         for _ in range(n_batches):
             batch = make_batch(cfg, model.centers, rng, batch_size)
@@ -459,13 +464,15 @@ def collect_rate_maps(
             counts.index_add_(0, idx, torch.ones_like(idx, dtype=torch.float32))
             decoded = decode_position(model.readout(g), model.centers)
             err_sum += float((decoded - batch["positions"]).norm(dim=-1).sum())
+            true = decode_position(batch["targets"], model.centers)
+            floor_sum += float((true - batch["positions"]).norm(dim=-1).sum())
             n += pos.shape[0]
     finally:
         model.config.precision = prec
     maps = (sums / counts[:, None]).T.reshape(ng, n_bins, n_bins)
     maps[:, counts.reshape(n_bins, n_bins) == 0] = float("nan")
     mean_rate = sums.sum(0) / counts.sum()
-    return {"maps": maps.cpu().numpy(), "error": err_sum / n, "mean_rate": mean_rate.cpu().numpy()}
+    return {"maps": maps.cpu().numpy(), "error": err_sum / n, "floor": floor_sum / n, "mean_rate": mean_rate.cpu().numpy()}
 
 
 def evaluate(model: GridRNN, n_batches: int = 50, batch_size: int = BATCH_SIZE, seed: int = 12345) -> dict[str, Any]:
@@ -490,6 +497,50 @@ def evaluate(model: GridRNN, n_batches: int = 50, batch_size: int = BATCH_SIZE, 
         phase_correlation=grid_scores.mean_pairwise_correlation(out["maps"][scores["minmax"] > 0.3]),
     )
     return out
+
+
+#: The quality bar of the shipped network: fractions of units with min-max grid score > 0.3 and
+#: > 0.8, and the decoding error (m).
+QUALITY_BAR = {"frac_03": 0.65, "frac_08": 0.30, "error": 0.04}
+
+
+def time_to_bar(
+    config: TrainConfig | None = None, max_seconds: float = 120.0, check_every: float = 30.0, n_batches: int = 10
+) -> dict[str, Any]:
+    """Train from scratch and evaluate at intervals: how long until :data:`QUALITY_BAR` is met?
+
+    Parameters
+    ----------
+    config : TrainConfig, optional
+        Default :data:`LIVE_RECIPE`.
+    max_seconds : float
+        Training time allowed (s; evaluations not counted).
+    check_every : float
+        Training seconds between evaluations (``n_batches`` batches of 200 fresh paths).
+
+    Returns
+    -------
+    dict with ``seconds`` (training time at which the bar was first met, or None), and
+    ``checks``: a list of (seconds, steps, frac_03, frac_08, error in m).
+    """
+    config = config or TrainConfig(**LIVE_RECIPE)
+    checks: list[tuple[float, int, float, float, float]] = []
+    ckpt = Path(tempfile.mkdtemp()) / "time_to_bar.pt"
+    spent = 0.0
+    try:
+        while spent < max_seconds:
+            model, history = train(config, 10**9, max_seconds=min(check_every, max_seconds - spent),
+                                   checkpoint=ckpt, progress=False, log_every=50)
+            spent = model.elapsed
+            ev = evaluate(model, n_batches=n_batches)
+            checks.append((spent, history["step"][-1], ev["frac_03"], ev["frac_08"], ev["error"]))
+            if ev["frac_03"] >= QUALITY_BAR["frac_03"] and ev["frac_08"] >= QUALITY_BAR["frac_08"] \
+                    and ev["error"] <= QUALITY_BAR["error"]:
+                return {"seconds": spent, "checks": checks}
+    finally:
+        ckpt.unlink(missing_ok=True)
+        ckpt.parent.rmdir()
+    return {"seconds": None, "checks": checks}
 
 
 def decoding_error(model: GridRNN, n_batches: int = 10, batch_size: int = BATCH_SIZE, seed: int = 12345) -> float:

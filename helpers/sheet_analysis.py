@@ -46,6 +46,10 @@ __all__ = [
     "synthetic_sheet",
     "centre_on_peak",
     "smooth_sheet",
+    "sheet_snapshots",
+    "site_to_space",
+    "wrap_to_sheet",
+    "predicted_track",
     "analyse_network",
     "load_learned",
     "analyse_sheet",
@@ -490,6 +494,112 @@ def smooth_sheet(images: Any, sigma: float = 1.0) -> np.ndarray:
     return np.fft.ifft2(np.fft.fft2(img) * g).real
 
 
+def sheet_snapshots(
+    maps: Any, positions: Any, n: int, bins: Any, scores: Any | None = None, threshold: float = 0.3,
+    sigma: float = 1.5,
+) -> np.ndarray:
+    """The population activity on the sheet at a few places of the animal, made readable.
+
+    Each unit's rate is divided by its own peak rate (so that strongly firing units do not hide
+    the others); only units whose grid score exceeds ``threshold`` are used (the others have no
+    place on a sheet of lattice phases); empty sites are filled by normalised periodic Gaussian
+    smoothing of ``sigma`` sites.
+
+    Parameters
+    ----------
+    maps : array_like, shape (Ng, n_bins, n_bins)
+        Rate maps (NaN where unvisited).
+    positions : array_like of int, shape (Ng, 2)
+        Sheet site of each unit.
+    n : int
+        Sheet side.
+    bins : array_like of int, shape (F, 2)
+        Rate-map bins (i along x, j along y) where the animal is.
+    scores : array_like, shape (Ng,), optional
+        Grid scores; default: every unit is used.
+
+    Returns
+    -------
+    ndarray, shape (F, n, n)
+    """
+    x = as_array(maps, "maps", ndim=3, finite=False)
+    b = as_array(bins, "bins", ndim=2, shape=(None, 2), dtype=None).astype(int)
+    if b.min() < 0 or b[:, 0].max() >= x.shape[1] or b[:, 1].max() >= x.shape[2]:
+        raise ValueError(f"bins must index the {x.shape[1]} x {x.shape[2]} rate maps, got {b.tolist()}")
+    keep = np.ones(x.shape[0], bool) if scores is None else as_array(scores, "scores", shape=(x.shape[0],)) > threshold
+    if not keep.any():
+        raise ValueError(f"no unit has a grid score above threshold={threshold}")
+    peak = np.nanmax(np.where(np.isfinite(x), x, -np.inf).reshape(x.shape[0], -1), axis=1)
+    act = x[:, b[:, 0], b[:, 1]].T / np.where(peak > 0, peak, np.inf)  # (F, Ng)
+    act = np.where(keep, np.nan_to_num(act), np.nan)
+    img = np.nan_to_num(sheet_images(act, positions, n))
+    weight = np.nan_to_num(sheet_images(np.where(keep, 1.0, np.nan)[None], positions, n))
+    return smooth_sheet(img, sigma) / np.maximum(smooth_sheet(weight, sigma), 1e-6)
+
+
+def site_to_space(sites: Any, k: Any, n: int) -> np.ndarray:
+    """Where in space (m) a sheet site is drawn: the displacement whose phase change is its offset.
+
+    Site (a, b) (offsets from the centre site ``n // 2``) is drawn at p with
+    k[:2] . p = -2 pi (a, b) / n, so that the sheet's activity bump moves with the animal.
+
+    Parameters
+    ----------
+    sites : array_like, shape (..., 2)
+        Site indices (0 ... n - 1; fractions allowed).
+    k : array_like, shape (>= 2, 2)
+        Lattice wave vectors (rad/m).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+    """
+    kk = as_array(k, "k", ndim=2)[:2]
+    u = as_array(sites, "sites") - n // 2
+    return -(2 * np.pi * u / check_int(n, "n", minimum=2)) @ np.linalg.inv(kk).T
+
+
+def wrap_to_sheet(points: Any, k: Any, n: int) -> np.ndarray:
+    """Fold points (m) into the rhombus in which :func:`site_to_space` draws the sheet.
+
+    Parameters
+    ----------
+    points : array_like, shape (..., 2)
+    k : array_like, shape (>= 2, 2)
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        The same points shifted by whole lattice vectors.
+    """
+    kk = as_array(k, "k", ndim=2)[:2]
+    n = check_int(n, "n", minimum=2)
+    u = -(as_array(points, "points") @ kk.T) * n / (2 * np.pi)  # site offsets
+    lo = -0.5 - n // 2
+    return site_to_space((u - lo) % n + lo + n // 2, kk, n)
+
+
+def predicted_track(first_frame: Any, displacements: Any, k: Any, n: int) -> np.ndarray:
+    """Where a sheet's bump should be if it moves with the animal (drawn as by site_to_space).
+
+    Parameters
+    ----------
+    first_frame : array_like, shape (n, n)
+        Sheet activity at the first position; its peak is the bump's start.
+    displacements : array_like, shape (F, 2)
+        The animal's displacement (m) from the first position.
+    k : array_like, shape (>= 2, 2)
+
+    Returns
+    -------
+    ndarray, shape (F, 2)
+        Start plus displacement, folded into the drawn rhombus.
+    """
+    img = as_array(first_frame, "first_frame", ndim=2, shape=(n, n))
+    start = site_to_space(np.array(np.unravel_index(np.argmax(img), img.shape), float), k, n)
+    return wrap_to_sheet(start + as_array(displacements, "displacements", ndim=2, shape=(None, 2)), k, n)
+
+
 def centre_on_peak(images: Any, patterns: Any) -> np.ndarray:
     """Roll each image so that the peak of its (smoothed) pattern sits at the centre of the sheet.
 
@@ -595,7 +705,8 @@ def load_learned(path: Any = None, n_batches: int = 20, seed: int = 2024) -> dic
 
     Returns
     -------
-    dict with ``J`` (Ng, Ng), ``M`` (Ng, 2), ``maps`` (Ng, 20, 20), ``box_size`` (m),
+    dict with ``J`` (Ng, Ng), ``M`` (Ng, 2), ``maps`` (Ng, 20, 20), ``scores`` (Ng,) min-max
+    grid scores, ``box_size`` (m),
     ``error`` (m, decoding error on those paths) and ``config``.
     """
     from pathlib import Path
@@ -614,7 +725,8 @@ def load_learned(path: Any = None, n_batches: int = 20, seed: int = 2024) -> dic
     rm = grid_rnn.collect_rate_maps(model, n_batches=n_batches, seed=seed)
     return {
         "J": model.J.detach().numpy().astype(float), "M": model.M.detach().numpy().astype(float),
-        "maps": rm["maps"], "box_size": float(model.config.box_size), "error": rm["error"],
+        "maps": rm["maps"], "scores": grid_scores.grid_scores(rm["maps"])["minmax"],
+        "box_size": float(model.config.box_size), "error": rm["error"],
         "config": getattr(model, "shipped_config", {}),
     }
 

@@ -104,3 +104,16 @@ def test_shipped_model_quality_as_recorded():
     assert abs(ev["frac_03"] - q["frac_minmax_gt_0.3"]) < 0.1
     assert ev["silent"] <= 0.02
     assert ev["phase_correlation"] <= 0.1
+    # decoding the true place-cell code along the same paths sets a floor near 4.5 cm; the
+    # shipped network decodes within 10% of it
+    assert 0.035 < ev["floor"] < 0.055
+    assert ev["error"] < 1.1 * ev["floor"]
+
+
+def test_time_to_bar_reports_checks_and_does_not_claim_the_bar():
+    cfg = gr.TrainConfig(n_grid=16, n_place=32, batch_size=8, precision="fp32")
+    out = gr.time_to_bar(cfg, max_seconds=1.0, check_every=0.5, n_batches=1)
+    assert out["seconds"] is None  # 16 units for a second: nowhere near the bar
+    assert 1 <= len(out["checks"]) <= 4
+    t, steps, f03, f08, err = out["checks"][-1]
+    assert 0.4 < t < 2.0 and steps > 0 and 0 <= f08 <= f03 <= 1 and err > gr.QUALITY_BAR["error"]

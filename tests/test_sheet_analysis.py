@@ -52,6 +52,36 @@ def test_analyse_network_on_synthetic_sheet():
     assert finite[0] > 0 > finite.min()  # positive centre, negative surround
 
 
+def test_wrap_to_sheet_shifts_by_whole_lattice_vectors():
+    n = 24
+    k = sa.synthetic_sheet(n=8, seed=0)["k"]
+    pts = np.random.default_rng(5).uniform(-3, 3, size=(50, 2))
+    wrapped = sa.wrap_to_sheet(pts, k, n)
+    cycles = (k @ (wrapped - pts).T) / (2 * np.pi)  # whole periods along both wave vectors
+    np.testing.assert_allclose(cycles, np.round(cycles), atol=1e-9)
+    np.testing.assert_allclose(sa.wrap_to_sheet(wrapped, k, n), wrapped, atol=1e-9)
+    np.testing.assert_allclose(sa.site_to_space(np.array([n // 2, n // 2]), k, n), 0, atol=1e-12)
+
+
+def test_sheet_snapshots_bump_moves_with_the_animal():
+    """On a shuffled ideal sheet the snapshot bump sits where the predicted track says."""
+    n = 16
+    syn = sa.synthetic_sheet(n=n, seed=4)
+    bins = np.array([(i, 9) for i in range(3, 13, 2)])
+    frames = sa.sheet_snapshots(syn["maps"], syn["true_positions"], n, bins, sigma=1.0)
+    centres = (np.arange(20) + 0.5) / 20 * syn["box_size"] - syn["box_size"] / 2
+    where = np.stack([centres[bins[:, 0]], centres[bins[:, 1]]], axis=1)
+    track = sa.predicted_track(frames[0], where - where[0], syn["k"], n)
+    spacing = 4 * np.pi / (np.sqrt(3) * np.linalg.norm(syn["k"][0]))
+    for f, t in zip(frames, track):
+        peak = sa.site_to_space(np.array(np.unravel_index(np.argmax(f), f.shape), float), syn["k"], n)
+        assert np.linalg.norm(sa.wrap_to_sheet(peak - t, syn["k"], n)) < 0.2 * spacing
+    with pytest.raises(ValueError, match="threshold"):
+        sa.sheet_snapshots(syn["maps"], syn["true_positions"], n, bins, scores=np.zeros(n * n))
+    with pytest.raises(ValueError, match="bins"):
+        sa.sheet_snapshots(syn["maps"], syn["true_positions"], n, [(0, 25)])
+
+
 def test_bad_inputs():
     with pytest.raises(ValueError, match="phases"):
         sa.sheet_positions(np.zeros((10, 2)), 4)

@@ -4,6 +4,7 @@
     python tools/benchmark.py                 # every notebook + every figure
     python tools/benchmark.py --only 01 02    # some notebooks
     python tools/benchmark.py --no-notebooks  # model figures only
+    python tools/benchmark.py --no-moonshot   # without the 2-minute from-scratch grid training
 
 Notebooks run in default mode (FULL unset), one kernel each, torch and BLAS on one thread,
 as a student's laptop or CI would. This is a measurement, not a test: it prints and never
@@ -96,11 +97,31 @@ def figures_other() -> dict[str, str]:
     return out
 
 
+def figures_grid(moonshot: bool = True) -> dict[str, str]:
+    """The shipped grid network's quality on fresh paths, and (``moonshot``) a from-scratch run to the bar."""
+    from helpers import grid_rnn
+
+    out = {}
+    ev = grid_rnn.evaluate(grid_rnn.load_shipped(), n_batches=50, seed=2024)
+    out["shipped grid RNN: > 0.3, > 0.8, decoding (floor), silent"] = (
+        f"{100 * ev['frac_03']:.1f}%, {100 * ev['frac_08']:.1f}%, {100 * ev['error']:.2f} cm "
+        f"({100 * ev['floor']:.2f} cm), {100 * ev['silent']:.1f}%"
+    )
+    if moonshot:
+        bar = grid_rnn.time_to_bar(max_seconds=120, check_every=30)
+        checks = "; ".join(f"{t:.0f} s/{n} steps: {100 * a:.0f}% {100 * b:.0f}% {100 * e:.1f} cm"
+                           for t, n, a, b, e in bar["checks"])
+        reached = f"{bar['seconds']:.0f} s" if bar["seconds"] is not None else "not reached in 120 s"
+        out["grid RNN from scratch to the quality bar"] = f"{reached} ({checks})"
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="*", help="notebook number prefixes, e.g. 01 04")
     parser.add_argument("--no-notebooks", action="store_true")
     parser.add_argument("--no-figures", action="store_true")
+    parser.add_argument("--no-moonshot", action="store_true", help="skip the 2-minute from-scratch grid training")
     args = parser.parse_args(argv)
     from helpers.torch_setup import use_threads
 
@@ -118,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'total':<32}{total:>9.1f}")
     if not args.no_figures:
         print("\nkey figures")
-        for key, value in {**figures_rnn(), **figures_other()}.items():
+        for key, value in {**figures_rnn(), **figures_other(), **figures_grid(not args.no_moonshot)}.items():
             print(f"  {key:<58} {value}", flush=True)
     return 0
 

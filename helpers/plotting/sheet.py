@@ -28,6 +28,19 @@ def _sheet_corners(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xy[..., 0], xy[..., 1]
 
 
+def _images_in_sheet(point: np.ndarray, n: int, k: np.ndarray) -> np.ndarray:
+    """All copies of a point (m), shifted by lattice vectors, that fall inside the drawn rhombus."""
+    K = k[:2]
+    u = -(K @ point) * n / (2 * np.pi)  # site offsets from the centre
+    lo, out = -0.5 - n // 2, []
+    for da in (-n, 0, n):
+        for db in (-n, 0, n):
+            v = u + (da, db)
+            if np.all(v >= lo - 0.3) and np.all(v <= lo + n + 0.3):
+                out.append(-(2 * np.pi * v / n) @ np.linalg.inv(K).T)
+    return np.array(out).reshape(-1, 2)
+
+
 def _clean(ax) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -58,7 +71,8 @@ def pattern_formation_figure(frames: np.ndarray, times: Sequence[float], title: 
 
 
 def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, learned_frames: np.ndarray,
-                               learned_positions: np.ndarray, k: np.ndarray, bf_track: np.ndarray | None = None):
+                               learned_positions: np.ndarray, k: np.ndarray, bf_track: np.ndarray | None = None,
+                               learned_track: np.ndarray | None = None):
     """Stable activity patterns on the two sheets at 5 successive positions of the animal.
 
     Parameters
@@ -76,6 +90,9 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         each site where its units' fields sit in space, so its bump moves with the animal.
     bf_track : ndarray, shape (F, 2), optional
         The hand-designed pattern's displacement (neurons), drawn as a moving marker.
+    learned_track : ndarray, shape (F, 2), optional
+        Where the learned bump should be if it moves with the animal (m, drawn coordinates, e.g.
+        from ``sheet_analysis.predicted_track``): a circle at the start, a cross in each frame.
     """
     f = len(bf_frames)
     fig, axes = plt.subplots(2, f, figsize=(2.7 * f, 6.0))
@@ -92,6 +109,12 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         ax = axes[1, i]
         X, Y = _sheet_corners(learned_frames.shape[-1], k)
         ax.pcolormesh(X, Y, learned_frames[i], cmap="magma", vmin=0, shading="flat")
+        if learned_track is not None:
+            m = learned_frames.shape[-1]
+            for p0 in _images_in_sheet(learned_track[0], m, k):
+                ax.plot(*p0, "o", mfc="none", mec="w", ms=18, mew=2, ls="none")
+            for pi in _images_in_sheet(learned_track[i], m, k):  # the same place, seen across the rhombus' edges
+                ax.plot(*pi, "+", color="c", ms=16, mew=3)
         p = learned_positions[i]
         ax.set_title(f"at ({p[0]:+.2f}, {p[1]:+.2f}) m")
         _clean(ax)

@@ -158,19 +158,23 @@ print(f"mean self-connection {self_weight:.3f}; mean weight to the nearest sites
 # ## 3. Side by side: patterns, connectivity, shift circuit
 #
 # **Stable patterns at 5 successive positions.** Top: the hand-designed sheet while the animal
-# runs straight east (white circle: a bump at the start; cyan cross: where that bump has moved). Bottom: the learned units' mean
-# activity at 5 positions 22 cm apart, each unit drawn at its sheet site, and each site drawn
-# where its units' fields sit in space -- so one period of the lattice is one rhombus.
+# runs straight east (white circle: a bump at the start; cyan cross: where that bump has moved).
+# Bottom: the learned network at 5 positions 22 cm apart along a line. Each grid unit (min-max
+# score > 0.3) is drawn at its sheet site, with its rate divided by its own peak rate, and each
+# site is drawn where its units' fields sit in space, so one period of the lattice is one rhombus
+# (empty sites -- units that are not grid-like -- are filled by smoothing). The circle marks the
+# bump at the first position; the cross is where it should be if it moves with the animal.
 
 # %%
 bf_an = sheet_analysis.analyse_sheet(bf, rest)
 run = sheet.straight_run_frames(bf, speed=0.5, spacing=0.2)
 bins = [(i, 10) for i in range(4, 14, 2)]
 centres = (np.arange(20) + 0.5) / 20 * learned["box_size"] - learned["box_size"] / 2
-frames = sheet_analysis.sheet_images(np.stack([learned["maps"][:, i, j] for i, j in bins]), res["positions"], n)
-sheet_plots.successive_patterns_figure(run["frames"], run["positions"], sheet_analysis.smooth_sheet(frames, 0.7),
-                                       np.array([[centres[i], centres[j]] for i, j in bins]), res["k"],
-                                       bf_track=run["displacement"])
+where = np.array([[centres[i], centres[j]] for i, j in bins])
+frames = sheet_analysis.sheet_snapshots(learned["maps"], res["positions"], n, bins, learned["scores"])
+track = sheet_analysis.predicted_track(frames[0], where - where[0], res["k"], n)
+sheet_plots.successive_patterns_figure(run["frames"], run["positions"], frames, where, res["k"],
+                                       bf_track=run["displacement"], learned_track=track)
 plt.show()
 
 # %% [markdown]

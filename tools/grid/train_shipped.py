@@ -73,7 +73,8 @@ def finalize(path: Path, cfg: gr.TrainConfig) -> None:
     quality = {
         "eval_batches": 50, "eval_batch_size": 200, "eval_seed": 2024,
         "frac_minmax_gt_0.3": round(ev["frac_03"], 4), "frac_minmax_gt_0.8": round(ev["frac_08"], 4),
-        "decoding_error_cm": round(100 * ev["error"], 2), "silent_fraction": round(ev["silent"], 4),
+        "decoding_error_cm": round(100 * ev["error"], 2), "decoding_floor_cm": round(100 * ev["floor"], 2),
+        "silent_fraction": round(ev["silent"], 4),
         "phase_correlation": round(ev["phase_correlation"], 4),
     }
     saved["config"]["quality"] = quality
