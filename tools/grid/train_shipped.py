@@ -65,6 +65,18 @@ def main() -> None:
         gr.train(cfg, args.steps, **kw)
 
 
+def describe_phases(phases) -> str:
+    """One line per phase of a recipe: the step range, lr, weight decay and what else differs from the defaults."""
+    default = dataclasses.asdict(gr.TrainConfig())
+    parts, start = [], 0
+    for fields, end in phases:
+        changed = {k: v for k, v in fields.items() if default.get(k) != v or k in ("lr", "weight_decay")}
+        parts.append(f"steps {start}-{end}: " + ", ".join(f"{k}={v}" for k, v in changed.items()))
+        start = end
+    return ("grid_rnn.SHIPPED_PHASES (" + "; ".join(parts) + "); start_scale and velocity_scale are folded "
+            "into encoder and M here; bfloat16 matrix products, float32 weights and Adam")
+
+
 def finalize(path: Path, cfg: gr.TrainConfig) -> None:
     model = gr.load_shipped(path)
     t0 = time.perf_counter()
@@ -78,11 +90,7 @@ def finalize(path: Path, cfg: gr.TrainConfig) -> None:
         "phase_correlation": round(ev["phase_correlation"], 4),
     }
     saved["config"]["quality"] = quality
-    saved["config"]["training_schedule"] = (
-        "grid_rnn.SHIPPED_PHASES: steps 0-4000 Adam lr 1e-3, weight decay 1e-4 on J; steps 4000-8000 weight "
-        "decay 1e-5, lr decaying geometrically 1e-3 -> 1e-4 (then steps 8000-9000 at 1e-4); batch 100, J initialised to the identity, start code "
-        "x20 and velocity x50 (folded into encoder and M here); bfloat16 matrix products"
-    )
+    saved["config"]["training_schedule"] = describe_phases(gr.SHIPPED_PHASES)
     saved["config"]["wall_time_note"] = "training wall time including periodic evaluations, one torch thread, shared machine"
     saved["config"].pop("history", None)
     print(json.dumps(quality), f"({time.perf_counter() - t0:.0f} s to evaluate)")
