@@ -49,6 +49,7 @@ __all__ = [
     "sheet_snapshots",
     "site_to_space",
     "wrap_to_sheet",
+    "lattice_copies",
     "predicted_track",
     "analyse_network",
     "load_learned",
@@ -574,9 +575,41 @@ def wrap_to_sheet(points: Any, k: Any, n: int) -> np.ndarray:
     """
     kk = as_array(k, "k", ndim=2)[:2]
     n = check_int(n, "n", minimum=2)
-    u = -(as_array(points, "points") @ kk.T) * n / (2 * np.pi)  # site offsets
+    u = _space_to_offsets(points, kk, n)
     lo = -0.5 - n // 2
     return site_to_space((u - lo) % n + lo + n // 2, kk, n)
+
+
+def _space_to_offsets(points: Any, kk: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of :func:`site_to_space`: site offsets from the centre site, shape (..., 2)."""
+    return -(as_array(points, "points") @ kk.T) * n / (2 * np.pi)
+
+
+def lattice_copies(point: Any, k: Any, n: int, margin: float = 0.3) -> np.ndarray:
+    """Every copy of a point (m), shifted by whole lattice vectors, inside the drawn rhombus.
+
+    A point near an edge of the rhombus also appears across the opposite edge; plotting all
+    copies shows it wherever the eye looks for it.
+
+    Parameters
+    ----------
+    point : array_like, shape (2,)
+    k : array_like, shape (>= 2, 2)
+    margin : float
+        Tolerance (sites) beyond the rhombus' edges.
+
+    Returns
+    -------
+    ndarray, shape (C, 2)
+    """
+    kk = as_array(k, "k", ndim=2)[:2]
+    n = check_int(n, "n", minimum=2)
+    u = _space_to_offsets(as_array(point, "point", shape=(2,)), kk, n)
+    lo = -0.5 - n // 2
+    shifts = np.array([(a, b) for a in (-n, 0, n) for b in (-n, 0, n)])
+    cand = u + shifts
+    inside = np.all((cand >= lo - margin) & (cand <= lo + n + margin), axis=1)
+    return site_to_space(cand[inside] + n // 2, kk, n)
 
 
 def predicted_track(first_frame: Any, displacements: Any, k: Any, n: int) -> np.ndarray:

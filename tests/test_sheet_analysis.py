@@ -61,6 +61,10 @@ def test_wrap_to_sheet_shifts_by_whole_lattice_vectors():
     np.testing.assert_allclose(cycles, np.round(cycles), atol=1e-9)
     np.testing.assert_allclose(sa.wrap_to_sheet(wrapped, k, n), wrapped, atol=1e-9)
     np.testing.assert_allclose(sa.site_to_space(np.array([n // 2, n // 2]), k, n), 0, atol=1e-12)
+    # a point inside the rhombus is among its own lattice copies; the centre has no other copy
+    copies = sa.lattice_copies(wrapped[0], k, n)
+    assert np.min(np.linalg.norm(copies - wrapped[0], axis=1)) < 1e-9
+    assert len(sa.lattice_copies(np.zeros(2), k, n)) == 1
 
 
 def test_sheet_snapshots_bump_moves_with_the_animal():

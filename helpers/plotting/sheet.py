@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
+from .. import sheet_analysis
 from .common import EXCITATION, INHIBITION, NEUTRAL
 
 __all__ = [
@@ -26,19 +27,6 @@ def _sheet_corners(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     a, b = np.meshgrid(idx, idx, indexing="ij")
     xy = -(2 * np.pi * np.stack([a, b], -1) / n) @ np.linalg.inv(k[:2]).T
     return xy[..., 0], xy[..., 1]
-
-
-def _images_in_sheet(point: np.ndarray, n: int, k: np.ndarray) -> np.ndarray:
-    """All copies of a point (m), shifted by lattice vectors, that fall inside the drawn rhombus."""
-    K = k[:2]
-    u = -(K @ point) * n / (2 * np.pi)  # site offsets from the centre
-    lo, out = -0.5 - n // 2, []
-    for da in (-n, 0, n):
-        for db in (-n, 0, n):
-            v = u + (da, db)
-            if np.all(v >= lo - 0.3) and np.all(v <= lo + n + 0.3):
-                out.append(-(2 * np.pi * v / n) @ np.linalg.inv(K).T)
-    return np.array(out).reshape(-1, 2)
 
 
 def _clean(ax) -> None:
@@ -111,9 +99,9 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         ax.pcolormesh(X, Y, learned_frames[i], cmap="magma", vmin=0, shading="flat")
         if learned_track is not None:
             m = learned_frames.shape[-1]
-            for p0 in _images_in_sheet(learned_track[0], m, k):
+            for p0 in sheet_analysis.lattice_copies(learned_track[0], k, m):
                 ax.plot(*p0, "o", mfc="none", mec="w", ms=18, mew=2, ls="none")
-            for pi in _images_in_sheet(learned_track[i], m, k):  # the same place, seen across the rhombus' edges
+            for pi in sheet_analysis.lattice_copies(learned_track[i], k, m):  # the same place, seen across the rhombus' edges
                 ax.plot(*pi, "+", color="c", ms=16, mew=3)
         p = learned_positions[i]
         ax.set_title(f"at ({p[0]:+.2f}, {p[1]:+.2f}) m")
