@@ -525,21 +525,17 @@ def time_to_bar(
     """
     config = config or TrainConfig(**LIVE_RECIPE)
     checks: list[tuple[float, int, float, float, float]] = []
-    ckpt = Path(tempfile.mkdtemp()) / "time_to_bar.pt"
     spent = 0.0
-    try:
+    with tempfile.TemporaryDirectory() as tmp:  # the checkpoint carries training across checks
         while spent < max_seconds:
             model, history = train(config, 10**9, max_seconds=min(check_every, max_seconds - spent),
-                                   checkpoint=ckpt, progress=False, log_every=50)
+                                   checkpoint=Path(tmp) / "time_to_bar.pt", progress=False, log_every=50)
             spent = model.elapsed
             ev = evaluate(model, n_batches=n_batches)
             checks.append((spent, history["step"][-1], ev["frac_03"], ev["frac_08"], ev["error"]))
             if ev["frac_03"] >= QUALITY_BAR["frac_03"] and ev["frac_08"] >= QUALITY_BAR["frac_08"] \
                     and ev["error"] <= QUALITY_BAR["error"]:
                 return {"seconds": spent, "checks": checks}
-    finally:
-        ckpt.unlink(missing_ok=True)
-        ckpt.parent.rmdir()
     return {"seconds": None, "checks": checks}
 
 

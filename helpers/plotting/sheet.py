@@ -23,9 +23,9 @@ _DIVERGING = "RdBu_r"  # red = excitation, blue = inhibition, as in the lecture
 
 def _sheet_corners(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Corners (m) of the learned sheet's sites drawn where their fields sit in space (centred)."""
-    idx = np.arange(n + 1) - 0.5 - n // 2
+    idx = np.arange(n + 1) - 0.5  # site edges
     a, b = np.meshgrid(idx, idx, indexing="ij")
-    xy = -(2 * np.pi * np.stack([a, b], -1) / n) @ np.linalg.inv(k[:2]).T
+    xy = sheet_analysis.site_to_space(np.stack([a, b], -1), k, n)
     return xy[..., 0], xy[..., 1]
 
 
