@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 
 from .. import decoding
-from .base import expect_close, expect_true, passed
+from .base import expect_close, expect_true, passed, visible_check
 
 __all__ = ["check_decode", "check_object_folds", "check_subsample_sites"]
 
@@ -18,6 +18,7 @@ def _clusters(seed: int = 0, n_per: int = 12, n_classes: int = 4, dim: int = 10)
     return X, y
 
 
+@visible_check
 def check_decode(decode: Callable) -> None:
     """``decode(features, labels, splits)``: mean held-out accuracy of a decoder fitted per fold."""
     name = "check_decode"
@@ -72,6 +73,7 @@ def _fold_problems(folds, n: int, objects: np.ndarray, categories: np.ndarray, n
     return None
 
 
+@visible_check
 def check_object_folds(object_folds: Callable) -> None:
     """``object_folds(objects, categories, n_folds, seed)`` keeps objects apart, every category in every fold."""
     name = "check_object_folds"
@@ -89,6 +91,7 @@ def check_object_folds(object_folds: Callable) -> None:
     passed(name)
 
 
+@visible_check
 def check_subsample_sites(subsample_sites: Callable) -> None:
     """``subsample_sites(features, score, n_sites, n_resamples, seed)``: scores of random site subsets."""
     name = "check_subsample_sites"

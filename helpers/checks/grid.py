@@ -6,7 +6,7 @@ from typing import Callable
 import numpy as np
 
 from .. import grid_rnn, grid_scores, place_cells
-from .base import expect_close, expect_true, passed
+from .base import CheckError, expect_close, expect_true, passed, visible_check
 
 __all__ = [
     "check_place_cell_code",
@@ -16,6 +16,7 @@ __all__ = [
 ]
 
 
+@visible_check
 def check_place_cell_code(fn: Callable) -> None:
     """``fn(positions (N, 2), centers (Np, 2), width, surround_scale) -> (N, Np)``."""
     rng = np.random.default_rng(4)
@@ -37,6 +38,7 @@ def check_place_cell_code(fn: Callable) -> None:
     passed(name, "non-negative, sums to 1, matches the reference")
 
 
+@visible_check
 def check_rnn_step(fn: Callable) -> None:
     """``fn(g (B, Ng), v (B, 2), J (Ng, Ng), M (Ng, 2)) -> (B, Ng)``."""
     rng = np.random.default_rng(5)
@@ -51,23 +53,35 @@ def check_rnn_step(fn: Callable) -> None:
     expect_true(got.shape == (3, 6), name, f"a batch of 3 states of 6 units should give shape (3, 6), got {got.shape}",
                 "g has one row per path: use g @ J.T (row = postsynaptic unit in J)")
     expect_true(np.all(got >= 0), name, "the new state has negative entries", "apply the ReLU, max(0, .)")
+    if np.allclose(got, np.maximum(g @ J + v @ M.T, 0)) or np.allclose(got, np.maximum(g @ J + v @ M, 0)):
+        raise CheckError(f"{name}: J is applied transposed. Hint: row i of J holds the weights onto unit i, and "
+                         "each row of g is one state; with states as rows, the matrix multiplies from the right, "
+                         "transposed")
     expect_close(got, grid_rnn.rnn_step(g, v, J, M), name, "rnn_step(g, v, J, M)",
-                 "ReLU(J g + M v) for each row: g @ J.T + v @ M.T", rtol=1e-6)
+                 "for each path (row), unit i receives sum_j J[i, j] g[j] plus its velocity input (M v)[i], "
+                 "then the ReLU", rtol=1e-6)
     passed(name)
 
 
+@visible_check
 def check_rotation_correlation(fn: Callable) -> None:
     """``fn(sac (m, m), angle_deg, mask (m, m) bool) -> float``."""
     name = "check_rotation_correlation"
     sac = grid_scores.autocorrelogram(grid_scores.hexagonal_map(20, 0.7, 0.3))
     mask = grid_scores.ring_mask(sac.shape[0], 0.2, 0.8)
-    for angle in (60, 90):
+    for angle in (90, 60):  # 90 first: there a rotation by the wrong amount shows
         got = fn(sac, angle, mask)
         expect_true(got is not None, name, "rotation_correlation returned None", "did you forget `return`?")
+        tiny = grid_scores.rotation_correlation(sac, np.deg2rad(angle), mask)  # radians read as degrees
+        if angle == 90 and np.isclose(float(got), tiny, rtol=1e-4, atol=1e-6):
+            raise CheckError(f"{name}: a 90 deg rotation of a hexagonal autocorrelogram should correlate weakly "
+                             f"with it, got {float(got):.3g}, as if it had barely turned. Hint: "
+                             "scipy.ndimage.rotate takes the angle in degrees")
         expect_close(got, grid_scores.rotation_correlation(sac, angle, mask), name,
                      f"rotation_correlation(sac of a hexagonal map, {angle}, mask)",
-                     "rotate with scipy.ndimage.rotate(sac, angle, reshape=False); centre both on the mean of sac "
-                     "inside the mask; divide the mean product by the variance of sac inside the mask", rtol=1e-4, atol=1e-6)
+                     "rotate without changing the array's shape (reshape=False), angle in degrees; centre both maps "
+                     "on the mean of sac inside the mask; divide the mean product by the variance of sac inside "
+                     "the mask (plus 1e-5)", rtol=1e-4, atol=1e-6)
     c60, c90 = fn(sac, 60, mask), fn(sac, 90, mask)
     expect_true(c60 > 0.9 and c60 - c90 > 0.5, name,
                 f"a hexagonal autocorrelogram should correlate > 0.9 with its 60 deg rotation and much less with "
@@ -76,6 +90,7 @@ def check_rotation_correlation(fn: Callable) -> None:
     passed(name, "60 deg: high, 90 deg: low for a hexagonal lattice")
 
 
+@visible_check
 def check_decode_position(fn: Callable) -> None:
     """``fn(activity (N, Np), centers (Np, 2), k) -> (N, 2)``."""
     name = "check_decode_position"

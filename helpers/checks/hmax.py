@@ -6,11 +6,12 @@ from typing import Callable
 import numpy as np
 
 from .. import hmax
-from .base import CheckError, expect_close, expect_true, passed
+from .base import CheckError, expect_close, expect_true, passed, visible_check
 
 __all__ = ["check_gabor", "check_pool", "check_decode"]
 
 
+@visible_check
 def check_gabor(gabor: Callable) -> None:
     """``gabor(size, wavelength, sigma, orientation, gamma)`` against the S1 filters of the table."""
     name = "check_gabor"
@@ -31,6 +32,10 @@ def check_gabor(gabor: Callable) -> None:
     for ori in (0.0, 90.0, 45.0):
         want = hmax.gabor_filter(p["size"], p["lambda"], p["sigma"], ori)
         got = np.asarray(gabor(p["size"], p["lambda"], p["sigma"], ori, hmax.GAMMA), float)
+        if ori and got.shape == want.shape and np.allclose(
+                got, hmax.gabor_filter(p["size"], p["lambda"], p["sigma"], np.rad2deg(ori)), atol=1e-6):
+            raise CheckError(f"{name}: at {ori:g} deg your filter is the one for {ori:g} radians. Hint: the "
+                             "orientation is given in degrees, and numpy's sin and cos take radians")
         if ori == 90.0 and np.allclose(got, want.T):
             raise CheckError(f"{name}: at 90 deg your filter is the transpose of the expected one. "
                              "Hint: rows run downwards: y = -(row - centre); the preferred bar at 90 deg is vertical")
@@ -40,6 +45,7 @@ def check_gabor(gabor: Callable) -> None:
     passed(name, "zero outside the disk, zero mean, unit norm, matches the table's filters")
 
 
+@visible_check
 def check_pool(pool_fn: Callable) -> None:
     """``pool_fn(maps, op)`` pools over the last two axes with a max or a sum."""
     name = "check_pool"
@@ -52,6 +58,7 @@ def check_pool(pool_fn: Callable) -> None:
     passed(name)
 
 
+@visible_check
 def check_decode(decode: Callable) -> None:
     """``decode(features, labels, n_folds, seed)`` returns a cross-validated accuracy."""
     name = "check_decode"
@@ -66,8 +73,17 @@ def check_decode(decode: Callable) -> None:
                 "return the mean of the per-fold scores (fraction correct)")
     expect_true(acc > 0.9, name, f"4 well-separated clusters should be decoded > 90% correct, got {acc:.2f}",
                 "fit the classifier on the training folds and score it on the held-out fold")
+    # pure noise with more features than samples: a classifier scored on its own training samples
+    # fits the labels perfectly, one scored on held-out samples stays near chance
+    noise = np.random.default_rng(1).normal(size=(48, 300))
+    y_noise = np.repeat(np.arange(4), 12)
+    leak = float(np.asarray(decode(noise, y_noise, 4, 0)))
+    expect_true(leak < 0.6, name,
+                f"with pure-noise features (300 per sample, 48 samples) the accuracy should be near chance (0.25), "
+                f"got {leak:.2f}: the classifier is scored on samples it was trained on",
+                "fit on the training folds only and score on the held-out fold, which the classifier has not seen")
     shuffled = decode(X, rng.permutation(y), 4, 0)
     expect_true(float(shuffled) < 0.5, name,
                 f"with shuffled labels the accuracy should be near chance (0.25), got {float(shuffled):.2f}",
                 "never score on the samples the classifier was trained on")
-    passed(name, f"clusters {acc:.2f}, shuffled labels {float(shuffled):.2f}")
+    passed(name, f"clusters {acc:.2f}, noise {leak:.2f}, shuffled labels {float(shuffled):.2f}")

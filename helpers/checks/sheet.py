@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from .. import sheet_analysis as sa
-from .base import expect_close, expect_true, passed
+from .base import expect_close, expect_true, passed, visible_check
 
 __all__ = ["check_average_outgoing", "check_shift_push"]
 
@@ -27,6 +27,7 @@ def _kernel_sheet(n: int) -> np.ndarray:
     return np.array(rows), kern
 
 
+@visible_check
 def check_average_outgoing(average_outgoing: Callable) -> None:
     """``average_outgoing(J_out, n)``: rows rolled so the presynaptic site is centred, then averaged."""
     name = "check_average_outgoing"
@@ -54,6 +55,7 @@ def check_average_outgoing(average_outgoing: Callable) -> None:
     passed(name, "the average outgoing profile comes back for a shuffled kernel sheet")
 
 
+@visible_check
 def check_shift_push(shift_push: Callable) -> None:
     """``shift_push(J, M, g, heading)`` = J @ ((M v) * (g > 0)) with v = (cos, sin)(heading)."""
     name = "check_shift_push"
