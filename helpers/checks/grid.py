@@ -53,7 +53,7 @@ def check_rnn_step(fn: Callable) -> None:
     expect_true(got.shape == (3, 6), name, f"a batch of 3 states of 6 units should give shape (3, 6), got {got.shape}",
                 "g has one row per path: use g @ J.T (row = postsynaptic unit in J)")
     expect_true(np.all(got >= 0), name, "the new state has negative entries", "apply the ReLU, max(0, .)")
-    if np.allclose(got, np.maximum(g @ J + v @ M.T, 0)) or np.allclose(got, np.maximum(g @ J + v @ M, 0)):
+    if np.allclose(got, np.maximum(g @ J + v @ M.T, 0)):
         raise CheckError(f"{name}: J is applied transposed. Hint: row i of J holds the weights onto unit i, and "
                          "each row of g is one state; with states as rows, the matrix multiplies from the right, "
                          "transposed")

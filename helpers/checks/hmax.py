@@ -36,6 +36,9 @@ def check_gabor(gabor: Callable) -> None:
                 got, hmax.gabor_filter(p["size"], p["lambda"], p["sigma"], np.rad2deg(ori)), atol=1e-6):
             raise CheckError(f"{name}: at {ori:g} deg your filter is the one for {ori:g} radians. Hint: the "
                              "orientation is given in degrees, and numpy's sin and cos take radians")
+        if ori == 45.0 and got.shape == want.shape and np.allclose(got, want[::-1], atol=1e-6):
+            raise CheckError(f"{name}: at 45 deg your filter is upside down. Hint: y points up while the row "
+                             "index grows downwards, so y = -(row - centre)")
         if ori == 90.0 and np.allclose(got, want.T):
             raise CheckError(f"{name}: at 90 deg your filter is the transpose of the expected one. "
                              "Hint: rows run downwards: y = -(row - centre); the preferred bar at 90 deg is vertical")
@@ -54,7 +57,7 @@ def check_pool(pool_fn: Callable) -> None:
     for op in ("max", "sum"):
         got = pool_fn(x, op)
         expect_close(got, hmax.pool(x, op), name, f"pool_fn(maps of shape (2, 3, 5, 7), {op!r})",
-                     "pool over the two position axes only (axis=(-2, -1)), keep the leading axes")
+                     "pool over the two position axes only (the last two), keep the leading axes")
     passed(name)
 
 

@@ -126,6 +126,10 @@ def check_half_width_theory(half_width_theory: Callable) -> None:
     """``half_width_theory(j1)`` solves ``j1 (x - sin x cos x) / (2 pi) = 1`` for the half-width x."""
     name = "check_half_width_theory"
     got = half_width_theory(6.0)
+    expect_true(got is None or not np.isclose(float(np.asarray(got)), np.rad2deg(ring.bump_half_width_theory(6.0)),
+                                              rtol=1e-3), name,
+                f"half_width_theory(6.0) came back as {float(np.asarray(got)):.4g}, which looks like degrees",
+                "return the half-width in radians")
     expect_close(got, ring.bump_half_width_theory(6.0), name, "half_width_theory(6.0) (radians)",
                  "solve j1 * (x - sin(x) cos(x)) / (2 pi) - 1 = 0 for x in (0, pi), e.g. with "
                  "scipy.optimize.brentq; answer in radians, not degrees", rtol=1e-4)

@@ -23,7 +23,7 @@ def check_rate_step(rate_step: Callable) -> None:
     W, _, rng = _small_net()
     r, I = rng.standard_normal(5), rng.standard_normal(5)
     out = rate_step(W, r, I, np.tanh)
-    expect_true(isinstance(out, tuple) and len(out) == 2, "check_rate_step",
+    expect_true(isinstance(out, (tuple, list)) and len(out) == 2, "check_rate_step",
                 f"rate_step should return a pair (u_next, r_next), got {type(out).__name__}",
                 "end with `return u_next, r_next`")
     want_u, want_r = rnn.rate_step(W, r, I, np.tanh)
@@ -144,6 +144,9 @@ def check_bptt(bptt_fn: Callable) -> float:
                 "d eps / d W_rec is off by one step in time: delta_t is paired with sigma(x_t) instead of the "
                 "previous rate", "x_t = W_rec sigma(x_{t-1}) + ..., so W_rec multiplies the rate one step "
                 "before the state that delta_t belongs to; " + _ALIGNMENT)
+    expect_true(not close(got["b"], bptt.bptt_gradients(params, x0, inputs, targets, truncation=1)["b"]), name,
+                "your gradients only see each step's own loss: nothing flows back from later steps",
+                "delta_t = d eps_t/d x_t plus what flows back from t+1 through W_rec and sigma'(x_t)")
     expect_true(not close(got["b"], slips["late derivative"]["b"]), name,
                 "the carried term uses sigma' one step too late", "delta_t belongs to x_t, and what flows back "
                 "from t+1 passes through sigma'(x_t), the derivative at the state delta_t belongs to; " + _ALIGNMENT)
