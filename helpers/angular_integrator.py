@@ -1,7 +1,8 @@
 """1-D path integration: a ReLU RNN that learns to track head direction from angular velocity.
 
-The one-dimensional version of the Sorscher et al. grid-cell model (notebook 04), after
-Cueva & Wei (2018)-style angular integrators:
+The one-dimensional version of the Sorscher et al. grid-cell model (notebook 04), in the
+spirit of the trained angular-velocity integrators of Cueva, Wang, Chin & Wei (2020) (Cueva &
+Wei 2018 trained the 2-D, grid-cell version):
 
 * the initial state is a linear code of the start heading, ``g_0 = E p(theta_0)``;
 * ``g_t = ReLU(J g_{t-1} + M omega_t)`` with angular velocity ``omega_t`` (rad per step);

@@ -284,7 +284,13 @@ def state_jacobian_norms(W_rec: np.ndarray, xs: np.ndarray, sigma: str = "tanh")
 
 
 def pascanu_bound(W_rec: np.ndarray, steps: np.ndarray, sigma: str = "tanh") -> np.ndarray:
-    """Upper bound ``(||W_rec||_2 gamma)^(t-k)`` on ``||d x_t / d x_k||`` for ``t - k = steps``."""
+    """Upper bound ``(||W_rec||_2 gamma)^(t-k)`` on ``||d x_t / d x_k||`` for ``t - k = steps``.
+
+    ``||W_rec||_2`` is the largest singular value (Pascanu, Mikolov & Bengio 2013), not the
+    spectral radius: for a random matrix it is about twice the radius, so at radius 0.9 the
+    bound grows while the measured norms decay. ``||W_rec||_2 gamma < 1`` is sufficient for
+    vanishing gradients; ``> 1`` is necessary (not sufficient) for exploding ones.
+    """
     W_rec = check_square(W_rec, "W_rec")
     _sigma(sigma)
     steps = as_array(steps, "steps")

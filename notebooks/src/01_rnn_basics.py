@@ -72,7 +72,7 @@ for _sig in (np.tanh, lambda x: np.maximum(x, 0), lambda x: 1 / (1 + np.exp(-x))
 # your `rate_step`, or the reference if you have not written it yet).
 
 # %%
-step = checks.fallback(rate_step, rnn.rate_step, np.eye(2), np.zeros(2), np.zeros(2))
+step = checks.fallback(rate_step, rnn.rate_step, check=rnn_checks.check_rate_step)
 W = rnn.random_gain_matrix(50, 0.9, seed=1)
 r = np.zeros(50)
 I = 0.5 * np.random.default_rng(2).standard_normal(50)
@@ -135,8 +135,9 @@ fig = plotting.norm_growth(norms)
 # ## 4 · Spectral radius and the transition to chaos
 #
 # For a random matrix with entries $W_{ij} \sim \mathcal N(0, g^2/N)$ the eigenvalues fill a disc
-# of radius $g$ (the circular law), so $g$ is the *spectral radius*. In the nonlinear network
-# $r \leftarrow \tanh(W r)$ (Sompolinsky, Crisanti & Sommers 1988):
+# of radius $g$ (the circular law), so $g$ is the *spectral radius*. In the nonlinear
+# discrete-time network $r \leftarrow \tanh(W r)$ (Molgedey, Schuchhardt & Schuster 1992; the
+# continuous-time network is the classic of Sompolinsky, Crisanti & Sommers 1988):
 # * $g < 1$: every perturbation dies out and activity decays to zero;
 # * $g > 1$: activity keeps fluctuating forever, and two nearby initial states drift apart --
 #   **chaos**, measured by a positive largest Lyapunov exponent $\lambda_{max}$.
@@ -211,7 +212,7 @@ assert speed(_step, _h).shape == (6,)
 ### END HIDDEN TESTS
 
 # %%
-q = checks.fallback(speed, fixed_points.speed, lambda h: h, torch.zeros(1, 2))
+q = checks.fallback(speed, fixed_points.speed, check=rnn_checks.check_speed)
 starts = flipflop.fixed_point_starts(result.model, seed=0)  # held memories + visited states
 fps = fixed_points.find_fixed_points(result.model.step, starts, iters=3000, tol=1e-7, speed=q)
 print(f"{len(fps.points)} fixed points, {fps.n_stable} stable")

@@ -9,7 +9,7 @@
 # **Learning objectives.** After this notebook you can
 # 1. write BPTT by hand for the generic RNN and verify it against `torch.autograd` and finite differences;
 # 2. explain truncated BPTT and what it gives up;
-# 3. predict vanishing and exploding gradients from the spectral radius (Pascanu et al. 2013);
+# 3. predict vanishing and exploding gradients from the largest singular value of $W_{rec}$ (Pascanu et al. 2013), and tell it from the spectral radius;
 # 4. see an initialisation decide whether a network can learn a long memory, and train a 1-D path integrator.
 #
 # **Time needed:** about 50 minutes. The notebook runs top to bottom in about 30 s.
@@ -101,8 +101,7 @@ for _seed in (3, 4):
 # finite differences $(\varepsilon(\theta + h) - \varepsilon(\theta - h))/2h$, which need no calculus at all.
 
 # %%
-probe = (bptt.init_params(1, 2, 1, seed=0), np.zeros(2), np.zeros((3, 1)), np.zeros((3, 1)))
-grad_fn = checks.fallback(bptt_manual, bptt.bptt_gradients, *probe)
+grad_fn = checks.fallback(bptt_manual, bptt.bptt_gradients, check=rnn_checks.check_bptt)
 rng = np.random.default_rng(0)
 params = bptt.init_params(3, 8, 2, radius=1.2, seed=rng)
 x0, u, y = 0.3 * rng.standard_normal(8), rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
@@ -135,9 +134,14 @@ fig = plotting.truncation_error(windows, errors, T)
 #
 # $$\frac{\partial x_t}{\partial x_k} = \prod_{s=k+1}^{t} W_{rec}\,\mathrm{diag}\big(\sigma'(x_{s-1})\big),$$
 #
-# so its norm is at most $(\lVert W_{rec}\rVert\,\gamma)^{t-k}$ with $\gamma$ a bound on $|\sigma'|$
-# ($\gamma = 1$ for $\tanh$). Pascanu, Mikolov & Bengio (2013): a spectral radius $< 1/\gamma$ is
-# *sufficient* for vanishing gradients, and $> 1/\gamma$ is *necessary* for exploding ones.
+# so its norm is at most $(\lVert W_{rec}\rVert_2\,\gamma)^{t-k}$, with $\lVert W_{rec}\rVert_2$ the
+# **largest singular value** of $W_{rec}$ and $\gamma$ a bound on $|\sigma'|$ ($\gamma = 1$ for $\tanh$).
+# Pascanu, Mikolov & Bengio (2013): $\lVert W_{rec}\rVert_2 < 1/\gamma$ is *sufficient* for vanishing
+# gradients, and $\lVert W_{rec}\rVert_2 > 1/\gamma$ is *necessary* for exploding ones. The condition is
+# on the largest singular value, not on the spectral radius $\rho$ (the largest $|\lambda|$): for a
+# random matrix $\lVert W_{rec}\rVert_2 \approx 2\rho$. That products decay when $\rho < 1$ is a
+# different, weaker statement: it holds for $W_{rec}^t$ only *asymptotically* ($\lVert W^t\rVert^{1/t}
+# \to \rho$), and in the nonlinear network we see it *empirically*, not as the theorem.
 #
 # ### Exercise 2 · the Jacobian product
 # Return $\lVert \partial x_t / \partial x_0 \rVert_2$ for $t = 0, \dots, T$ (the spectral norm,
@@ -168,18 +172,21 @@ assert np.allclose(jacobian_norms(_W, _xs, "tanh"), bptt.state_jacobian_norms(_W
 
 # %% [markdown]
 # Below: random tanh networks of 64 units with spectral radius 0.5 to 1.5, driven by weak noise
-# (solid), with the Pascanu bound (dashed); and in the linear orthogonal case $W = gQ$ the norm
-# is *exactly* $g^{t-k}$.
+# (solid), with the bound $(\lVert W_{rec}\rVert_2\gamma)^{t-k}$ (dashed; the legend gives
+# $\lVert W_{rec}\rVert_2$); and in the linear orthogonal case $W = gQ$ the norm is *exactly* $g^{t-k}$.
+# At radius 0.9 the bound grows, since $\lVert W_{rec}\rVert_2 > 1$, while the measured norms decay:
+# the bound is true but says nothing there.
 
 # %%
-jn = checks.fallback(jacobian_norms, bptt.state_jacobian_norms, np.eye(2), np.zeros((2, 2)))
+jn = checks.fallback(jacobian_norms, bptt.state_jacobian_norms, check=rnn_checks.check_jacobian_norms)
 norms, bounds = {}, {}
 steps = np.arange(41)
 for radius in (0.5, 0.9, 1.1, 1.5):
     p = bptt.init_params(1, 64, 1, radius=radius, seed=1)
     xs = bptt.forward(p, 0.1 * np.ones(64), 0.1 * np.random.default_rng(2).standard_normal((40, 1)))
-    norms[f"tanh, radius {radius}"] = jn(p["W_rec"], xs, "tanh")
-    bounds[f"tanh, radius {radius}"] = bptt.pascanu_bound(p["W_rec"], steps)
+    label = f"tanh, radius {radius}, ||W||_2 = {np.linalg.norm(p['W_rec'], 2):.2f}"
+    norms[label] = jn(p["W_rec"], xs, "tanh")
+    bounds[label] = bptt.pascanu_bound(p["W_rec"], steps)
 Q = rnn.random_orthogonal(64, seed=0)
 for g in (0.9, 1.1):
     norms[f"linear, W = {g}Q"] = jn(g * Q, np.zeros((41, 64)), "linear")
@@ -209,7 +216,7 @@ fig = plotting.learning_curves({f"{k} init": r.losses for k, r in runs.items()},
 
 # %% [think] id=think_vanishing points=2
 # ### BEGIN SOLUTION
-# With spectral radius ~0.6 the Jacobian product shrinks like 0.6^31 ~ 1e-7, so the loss at the go
+# With spectral radius ~0.6 the Jacobian product shrinks roughly like 0.6^31 ~ 1e-7, so the loss at the go
 # cue barely depends on the state at step 0: the gradient that would teach the network to store
 # the symbol has vanished, and the noise during the delay dominates. An orthogonal matrix keeps
 # the norm of the product near 1. Gating (LSTM, GRU) adds a path along which the state is copied
@@ -262,8 +269,10 @@ fig = plotting.heading_tracking(theta, angular_integrator.decode_heading(logits)
 # * BPTT is the chain rule on the unrolled network: one backward sweep of
 #   $\delta_t = \partial\varepsilon_t/\partial x_t + \sigma'(x_t)\odot W_{rec}^\top\delta_{t+1}$ gives every gradient.
 #   Check it against autograd and finite differences.
-# * $\partial x_t/\partial x_k$ is a product of $t-k$ Jacobians: below spectral radius $1/\gamma$
-#   gradients vanish exponentially, above it they can explode (exactly $g^{t-k}$ for $W = gQ$).
+# * $\partial x_t/\partial x_k$ is a product of $t-k$ Jacobians: a largest singular value
+#   $\lVert W_{rec}\rVert_2 < 1/\gamma$ guarantees that gradients vanish exponentially, and only
+#   above $1/\gamma$ can they explode (exactly $g^{t-k}$ for $W = gQ$, where all singular values are $g$).
+#   Decay for spectral radius $< 1$ is asymptotic and, in the tanh network, an observation.
 # * Initialisation (orthogonal), gating (LSTM/GRU) and attention keep long-range gradients alive.
 # * Trained on velocity inputs, an RNN learns to path-integrate -- the starting point of the
 #   task-driven models of notebooks 03-05.

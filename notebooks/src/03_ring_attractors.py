@@ -23,9 +23,8 @@ import os
 
 import matplotlib.pyplot as plt
 import numpy as np
-from ipywidgets import FloatSlider, interact
 
-from helpers import checks, plotting, ring
+from helpers import checks, plotting, ring, widgets
 from helpers.checks import ring as ring_checks
 
 plotting.use_lecture_style()
@@ -71,7 +70,7 @@ for _n, _j0, _j1 in [(7, -1.0, 3.0), (33, -4.0, 9.5), (3, 0.0, 1.0)]:
 ### END HIDDEN TESTS
 
 # %%
-my_mexican_hat = checks.fallback(mexican_hat, ring.cosine_weights, 8, -2.0, 6.0)
+my_mexican_hat = checks.fallback(mexican_hat, ring.cosine_weights, check=ring_checks.check_mexican_hat)
 W = my_mexican_hat(N, ring.BEN_YISHAI_J0, ring.BEN_YISHAI_J1)   # J0 = -2, J1 = 6
 W_vm = ring.von_mises_weights(N)   # another Mexican hat: difference of von Mises bumps (Kim et al. 2017)
 plotting.ring_connectivity(W, others={"difference of von Mises": W_vm}, title="cosine ring, J0=-2, J1=6")
@@ -119,7 +118,7 @@ np.testing.assert_allclose(ring_step(_r, _W, _I, 0.02, 0.003), ring.euler_step(_
 # 300 ms with your step:
 
 # %%
-my_ring_step = checks.fallback(ring_step, ring.euler_step, np.ones(N), W, np.ones(N), TAU, DT)
+my_ring_step = checks.fallback(ring_step, ring.euler_step, check=ring_checks.check_ring_step)
 r = 0.1 * np.random.default_rng(0).random(N)
 history = []
 for _ in range(int(0.3 / DT)):
@@ -143,7 +142,8 @@ print(f"cue at {np.rad2deg(cue_angle):.1f} deg; bump at 0.55 s: {np.rad2deg(deco
       f"at 1.0 s: {np.rad2deg(decoded[-1]):.1f} deg")
 
 # %% [markdown]
-# The cue drags the bump to its place, and when the cue is gone **the bump stays**: every
+# The cue drags the bump towards it (in 0.2 s it gets within a few degrees; a longer cue would
+# finish the trip), and when the cue is gone **the bump stays** where it was left: every
 # position on the ring is a stable state, so the network *remembers* a direction without any
 # input telling it where. That is a continuous (ring) attractor. The cyan line decodes the
 # position with the **population vector**, the direction of $\sum_i r_i e^{i\theta_i}$.
@@ -170,7 +170,7 @@ np.testing.assert_allclose(np.cos(population_vector(_R, _th) - ring.population_v
 ### END HIDDEN TESTS
 
 # %%
-my_population_vector = checks.fallback(population_vector, ring.population_vector, np.ones(N), theta)
+my_population_vector = checks.fallback(population_vector, ring.population_vector, check=ring_checks.check_population_vector)
 print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)):.1f} deg")
 
 # %% [markdown]
@@ -210,7 +210,7 @@ for _j1 in (2.2, 3.7, 15.0):
 ### END HIDDEN TESTS
 
 # %%
-my_half_width_theory = checks.fallback(half_width_theory, ring.bump_half_width_theory, 6.0)
+my_half_width_theory = checks.fallback(half_width_theory, ring.bump_half_width_theory, check=ring_checks.check_half_width_theory)
 theta_c = my_half_width_theory(6.0)
 measured = ring.measure_half_width(rates[-1])
 print(f"half-width: theory {np.rad2deg(theta_c):.2f} deg, simulated {np.rad2deg(measured):.2f} deg "
@@ -291,7 +291,7 @@ np.testing.assert_allclose(shift_weights(_W, -0.3), ring.zhang_weights(_W, -0.3)
 # population vector):
 
 # %%
-my_shift_weights = checks.fallback(shift_weights, ring.zhang_weights, W, 0.1)
+my_shift_weights = checks.fallback(shift_weights, ring.zhang_weights, check=ring_checks.check_shift_weights)
 gammas = np.linspace(-0.2, 0.2, 9)
 omega_zhang = ring.zhang_speed_sweep(gammas, n=N, shift=my_shift_weights)
 slope, intercept, r2 = ring.linear_fit(gammas, omega_zhang)
@@ -413,16 +413,7 @@ plt.show()
 # measured speed follow the requested one when the noise grows?
 
 # %%
-def show_ring(J0=-2.0, J1=6.0, noise=0.0, velocity=90.0):
-    plotting.ring_explorer(ring.explore(J0, J1, noise, velocity, n=N, duration=1.0, seed=0))
-    plt.show()
-
-
-interact(show_ring,
-         J0=FloatSlider(value=-2.0, min=-6.0, max=1.0, step=0.25),
-         J1=FloatSlider(value=6.0, min=0.0, max=12.0, step=0.25),
-         noise=FloatSlider(value=0.0, min=0.0, max=0.5, step=0.05),
-         velocity=FloatSlider(value=90.0, min=-360.0, max=360.0, step=15.0, description="deg/s"));
+widgets.ring_explorer(n=N, duration=1.0)
 
 # %% [markdown]
 # ## 7. The bridge to learning: does a trained network find a Mexican hat?
@@ -468,7 +459,7 @@ np.testing.assert_allclose(_p, _pr, atol=1e-12)
 # matrix looks like noise, and recover the kernel from the units' tuning alone.
 
 # %%
-my_offset_profile = checks.fallback(offset_profile, ring.offset_profile, W, theta, 8)
+my_offset_profile = checks.fallback(offset_profile, ring.offset_profile, check=ring_checks.check_offset_profile)
 perm = np.random.default_rng(0).permutation(N)
 W_shuffled = W[np.ix_(perm, perm)]
 headings = np.linspace(-np.pi, np.pi, 180, endpoint=False)

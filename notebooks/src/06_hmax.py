@@ -46,6 +46,10 @@ N_PER_SIZE = 250 if FULL else 100     # S2 prototypes per patch size (Serre's co
 # $\sigma = 0.8\lambda$ and $\gamma = 0.3$. Each filter is set to 0 outside the disk of radius
 # size/2, made zero-mean on that disk, and scaled to unit norm. The response is
 # $|I * G| / \sqrt{\sum_{\text{window}} I^2}$: contrast does not matter, only the match.
+#
+# ### Exercise 1 · an S1 filter
+# Write `gabor(size, wavelength, sigma, orientation, gamma)` following the recipe above
+# (`orientation` in degrees). The band sizes of the table, for reference:
 
 # %%
 for p in hmax.s1_parameters()[:4]:
@@ -77,7 +81,7 @@ for p in hmax.s1_parameters()[::5]:
 ### END HIDDEN TESTS
 
 # %%
-gabor = fallback(gabor, hmax.gabor_filter, 7, 3.5, 2.8, 0.0)
+gabor = fallback(gabor, hmax.gabor_filter, check=hmax_checks.check_gabor)
 bank = [np.stack([gabor(p["size"], p["lambda"], p["sigma"], o) for o in hmax.ORIENTATIONS])
         for p in hmax.s1_parameters()]
 fig = plotting.gabor_bank(bank, hmax.S1_SIZES, hmax.ORIENTATIONS)
@@ -114,7 +118,11 @@ fig = plotting.s1_c1_maps(image, s1[2][0], c1[1][0], hmax.ORIENTATIONS, title="S
 # sizes). Which pooling? With a **sum**, the response grows with everything that drives the
 # afferents a little — a longer bar, a distractor — so a downstream unit tuned to the level
 # evoked by its preferred stimulus loses it in clutter. With a **max**, the response is set by
-# the best-matching afferent only. Write the pooling operation of a complex cell.
+# the best-matching afferent only.
+#
+# ### Exercise 2 · pooling
+# Write `complex_cell(maps, op)`, the pooling operation of a complex cell: a max or a sum over
+# the two position axes of `maps`, for any number of leading axes.
 
 # %% [solution] id=pool
 def complex_cell(maps, op="max"):
@@ -135,7 +143,7 @@ np.testing.assert_allclose(complex_cell(_x, "sum"), _x.sum(axis=(1, 2)))
 ### END HIDDEN TESTS
 
 # %%
-complex_cell = fallback(complex_cell, hmax.pool, np.ones((2, 3, 3)), "max")
+complex_cell = fallback(complex_cell, hmax.pool, check=hmax_checks.check_pool)
 res = hmax.pooling_experiments(complex_cell)
 fig = plotting.pooling_curves(res)
 print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter']['sum'][-1]:.2f} x the preferred bar alone")
@@ -144,9 +152,13 @@ print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter'][
 # Left: the S1 unit (a simple cell) responds only when the bar sits on its receptive field, and
 # even flips with the bar's phase; both complex cells are flat. Middle: the max saturates once the
 # bar fills the filter, the sum keeps growing with length. Right: distractors leave the max
-# untouched, while the sum rises — the "highly nonlinear" behaviour of IT neurons shown with
-# two stimuli in the receptive field (the response to a pair close to the response to the
-# preferred one) is what the max predicts.
+# untouched, while the sum rises.
+#
+# These are the model's predictions; the recordings are another matter. Max-like responses to
+# two stimuli (close to the response to the preferred one) were reported in V4 (Gawne & Martin
+# 2002) and in complex cells of cat V1 (Lampl et al. 2004). In IT, the response to a pair of
+# objects is on average close to the **average** of the responses to each alone (Zoccolan, Cox &
+# DiCarlo 2005) -- neither a max nor a sum.
 
 # %% [think] id=think_max_sum points=1
 # **Think!** An IT neuron responds at 40 spikes/s to object A alone and at 10 spikes/s to object B
@@ -179,9 +191,12 @@ print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves[
 # A linear readout of the right features should recognise categories across changes of view.
 # We draw the image set at V0, V3 and V6 (`N_PER_OBJECT` images per object and level), compute
 # C2 features (one per S2 prototype, prototypes sampled from natural images), and compare a
-# cross-validated linear classifier on pixels with one on C2. Write the decoding function with
-# scikit-learn: standardise the features, fit a linear classifier on the training folds, score
-# it on the held-out fold (stratified folds, shuffled with `seed`).
+# cross-validated linear classifier on pixels with one on C2.
+#
+# ### Exercise 3 · cross-validated decoding
+# Write the decoding function with scikit-learn: standardise the features, fit a linear
+# classifier on the training folds, score it on the held-out fold (stratified folds, shuffled
+# with `seed`).
 
 # %% [solution] id=decode
 def decode(features, labels, n_folds=4, seed=0):
@@ -204,10 +219,12 @@ _y = np.repeat(np.arange(3), 15)
 _X = np.eye(3)[_y] * 4 + _rng.normal(0, 1, (45, 3))
 assert decode(_X, _y, 3, 1) > 0.85
 assert abs(decode(_X, _rng.permutation(_y), 3, 1) - 1 / 3) < 0.3
+_N = _rng.normal(size=(45, 200))  # more features than samples: in-sample scoring would reach ~1
+assert decode(_N, _y, 3, 1) < 0.65
 ### END HIDDEN TESTS
 
 # %%
-decode = fallback(decode, hmax.decode_accuracy, np.eye(4).repeat(4, 0), np.arange(4).repeat(4), 2, 0)
+decode = fallback(decode, hmax.decode_accuracy, check=hmax_checks.check_decode)
 data = stimuli.make_stimulus_set(n_per_object=N_PER_OBJECT, levels=(0, 3, 6), seed=0)
 c2 = model.c2(data.images)                                   # (n_images, n_prototypes)
 pixels = data.images[:, ::2, ::2].reshape(len(data), -1)     # 64 x 64 pixels
@@ -220,8 +237,8 @@ print({k: np.round(v, 2) for k, v in acc.items()}, f"({sel.sum()} images per lev
 fig = plotting.decoding_bars(acc, (0, 3, 6), chance=1 / 8)
 
 # %% [markdown]
-# Pixels do well when nothing varies (V0) and fall to chance as position, size and pose change;
-# C2 features lose less. Yet C2 is far from perfect at V6: its features were never shaped for
+# Pixels do well when nothing varies (V0) and lose much of that as position, size and pose
+# change; read off the bars how much C2 features lose in comparison. Yet C2 is far from perfect at V6: its features were never shaped for
 # the task, and a global max over the whole image mixes the object with its background.
 
 # %% [think] id=think_limits points=2
