@@ -61,7 +61,6 @@ def main(argv: list[str]) -> int:
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
             cmd.append("--allow-root")
     elif argv[0] == "test":
-        env.setdefault("MPLBACKEND", "Agg")
         cmd = [str(PY), "-m", "pytest", *argv[1:]]
     else:
         return 0

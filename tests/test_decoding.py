@@ -1,15 +1,12 @@
 """Linear decoding helpers: splits, cross-validated accuracy, site subsampling, checks, figures."""
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import decoding  # noqa: E402
-from helpers.checks import CheckError  # noqa: E402
+from helpers import decoding
+from helpers.checks import CheckError
 from helpers.checks import decoding as decoding_checks  # noqa: E402
 from helpers.plotting import decoding as decoding_plots  # noqa: E402
 

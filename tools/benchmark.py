@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.pop("MPLBACKEND", None)  # notebooks draw inline, as for a student
 os.environ.pop("FULL", None)
 
 
@@ -88,8 +88,20 @@ def ring_seconds_per_simulated_second(n: int = 256, repeats: int = 5) -> float:
     return best
 
 
+def sheet_cpu_per_simulated_second(n: int = 128) -> float:
+    """CPU seconds of this process per simulated second of an ``n`` x ``n`` continuous-attractor sheet."""
+    from helpers import sheet
+
+    S = sheet.Sheet(n)
+    sheet.simulate(S, 0.01, seed=0)
+    t = time.process_time()
+    sheet.simulate(S, 0.25, seed=0)
+    return (time.process_time() - t) / 0.25
+
+
 def figures_other() -> dict[str, str]:
     out = {"ring, 1 simulated s of 256 neurons (s, target < 0.05)": f"{ring_seconds_per_simulated_second():.4f}"}
+    out["sheet n=128, CPU s per simulated s (target < 0.5)"] = f"{sheet_cpu_per_simulated_second():.3f}"
     out.update(_optional("helpers.hmax", "benchmark", "HMAX seconds per 128x128 image (target <= 0.037)", "{:.4f}",
                          n_images=64, clock="cpu"))
     out.update(_optional("helpers.stimuli", "benchmark", "stimulus set, 640 images (s, target < 5)", "{:.2f}"))

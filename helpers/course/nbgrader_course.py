@@ -74,9 +74,9 @@ def source_notebooks(notebook_dir: Path = REPO_NOTEBOOKS) -> list[Path]:
 
 
 def kernel_env() -> dict[str, str]:
-    """Environment for kernels run by nbgrader: no GUI backend, one thread each."""
+    """Environment for kernels run by nbgrader: one thread each (figures drawn inline, as students see them)."""
     env = dict(os.environ)
-    env.update(MPLBACKEND="Agg", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                PYTHONHASHSEED="0")
     # nbgrader calls console scripts of this environment (alembic): find them without activation
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
