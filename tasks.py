@@ -3,6 +3,8 @@
 
     python3 tasks.py lab      # create .venv (first time), install, open JupyterLab on notebooks/
     python3 tasks.py test     # create .venv (first time), install, run the whole test suite
+    python3 tasks.py test --quick   # the same without executing whole notebooks (a few minutes)
+    python3 tasks.py handout [--release]   # the executed notebooks as a static HTML site
 
 Needs only Python 3.11 with its standard library. The environment is .venv/ in this folder,
 installed from requirements.txt plus this package (pip install -e .); it is reinstalled
@@ -48,7 +50,7 @@ def setup() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("lab", "test", "setup"):
+    if not argv or argv[0] not in ("lab", "test", "setup", "handout"):
         print(__doc__)
         return 2
     setup()
@@ -61,7 +63,12 @@ def main(argv: list[str]) -> int:
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
             cmd.append("--allow-root")
     elif argv[0] == "test":
-        cmd = [str(PY), "-m", "pytest", *argv[1:]]
+        args = argv[1:]
+        if "--quick" in args:  # unit tests only: no nbval, no whole-notebook execution
+            args = ["tests", "-m", "not notebook", *[a for a in args if a != "--quick"]]
+        cmd = [str(PY), "-m", "pytest", *args]
+    elif argv[0] == "handout":
+        cmd = [str(PY), str(ROOT / "tools" / "handout.py"), *argv[1:]]
     else:
         return 0
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode

@@ -72,6 +72,10 @@ __all__ = [
     "shipped_dict",
     "load_shipped",
     "benchmark_step_speed",
+    "PRECISIONS",
+    "cpu_features",
+    "precision_candidates",
+    "choose_precision",
 ]
 
 #: Reference sizes and optimiser settings (Sorscher et al. 2019 code): 4096 hidden units,
@@ -98,6 +102,12 @@ SHIPPED_PHASES = (
 )
 
 
+#: Precisions of the matrix products: float32 everywhere, or bfloat16 products (weights, Adam and
+#: the loss stay float32). bfloat16 is several times faster on CPUs with AMX and on recent GPUs,
+#: and about ten times *slower* on CPUs without native bfloat16 (most laptops: AVX2 only).
+PRECISIONS = ("fp32", "bf16")
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Everything that defines a training run (stored with checkpoints and the shipped model).
@@ -109,7 +119,9 @@ class TrainConfig:
     ``weight_decay`` multiplies ``||J||^2`` in the loss. ``velocity_scale`` multiplies the
     displacement input and ``start_scale`` the start's place-cell code; ``j_init`` is
     ``"uniform"`` (the reference's) or ``"identity"`` (J = I, so that the start is remembered
-    from the first step); ``precision`` is ``"fp32"`` or ``"bf16"`` (matrix products only).
+    from the first step); ``precision`` is ``"fp32"``, ``"bf16"`` (matrix products only) or
+    ``"auto"``: :func:`train` times both on this machine and keeps the faster
+    (:func:`choose_precision`); a model built directly with ``"auto"`` computes in fp32.
     """
 
     n_grid: int = 576
@@ -128,8 +140,12 @@ class TrainConfig:
     velocity_scale: float = 1.0
     start_scale: float = 1.0
     j_init: str = "uniform"
-    precision: str = "bf16"
+    precision: str = "auto"
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS + ("auto",):
+            raise ValueError(f"precision must be one of {PRECISIONS + ('auto',)}, got {self.precision!r}")
 
     def lr_at(self, step: int) -> float:
         """Learning rate at a training step."""
@@ -278,6 +294,121 @@ def _loss(model: GridRNN, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor,
     return ce + model.config.weight_decay * (model.J**2).sum(), ce, logits
 
 
+def cpu_features() -> dict[str, Any]:
+    """What this CPU offers torch for bfloat16 matrix products.
+
+    Returns
+    -------
+    dict with ``capability`` (the vector instruction set ATen dispatches to, e.g. ``"AVX2"``,
+    ``"AVX512"``; the environment variable ``ATEN_CPU_CAPABILITY`` lowers it), ``bf16_native``
+    (oneDNN reports native bfloat16 support: AVX-512 BF16 or AMX), ``onednn_max_isa`` (the
+    environment variable ``ONEDNN_MAX_CPU_ISA``, which caps oneDNN, or None) and ``amx`` (the
+    ``amx_bf16`` flag of ``/proc/cpuinfo``; None where that file does not exist).
+    """
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    amx = None
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        amx = "amx_bf16" in cpuinfo.read_text(errors="replace")
+    return {
+        "capability": torch.backends.cpu.get_cpu_capability(),
+        "bf16_native": native,
+        "onednn_max_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+        "amx": amx,
+    }
+
+
+def precision_candidates(device: torch.device | str = "cpu", features: dict | None = None) -> tuple[str, ...]:
+    """The precisions worth timing on ``device``: fp32 always; bf16 on a GPU, and on a CPU only
+    where it has native bfloat16 (AVX-512 BF16 or AMX) that neither ``ATEN_CPU_CAPABILITY``
+    nor ``ONEDNN_MAX_CPU_ISA`` switches off. Elsewhere bf16 is emulated and much slower."""
+    if torch.device(device).type != "cpu":
+        return PRECISIONS
+    f = cpu_features() if features is None else features
+    isa = (f.get("onednn_max_isa") or "").upper()
+    capped = isa.startswith(("SSE", "AVX2", "AVX_")) or isa in ("AVX", "DEFAULT")
+    wide = str(f.get("capability", "")).upper().startswith("AVX512")
+    return PRECISIONS if f.get("bf16_native") and wide and not capped else ("fp32",)
+
+
+def _train_step(model: "GridRNN", opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor]) -> None:
+    loss, _, _ = _loss(model, batch)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def choose_precision(
+    config: TrainConfig,
+    device: torch.device | str | None = None,
+    candidates: tuple[str, ...] | None = None,
+    n_steps: int = 2,
+    log: Callable[[str], None] | None = print,
+) -> tuple[str, dict[str, float]]:
+    """Time a few training steps of ``config`` in each candidate precision; return the fastest.
+
+    Each candidate trains a throw-away copy of the network (same sizes, same batch) for one
+    warm-up step and ``n_steps`` timed steps; a candidate whose first timed step is already
+    twice as slow as the best so far is dropped at once. bf16 is chosen only if it is at least
+    10% faster than fp32, so the choice is never slower than fp32.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    device : torch.device or str, optional
+        Default: CUDA when available, else CPU.
+    candidates : tuple of str, optional
+        Default :func:`precision_candidates` of the device (only fp32 on CPUs without native
+        bfloat16: nothing to time).
+    n_steps : int
+        Timed steps per candidate.
+    log : callable or None
+        Receives one line: the choice and the measured steps/s.
+
+    Returns
+    -------
+    precision : str
+    rates : dict of str to float
+        Measured steps per second per candidate (empty when there was one candidate).
+    """
+    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    dev = torch.device(device) if device is not None else default_device()
+    candidates = tuple(candidates) if candidates is not None else precision_candidates(dev)
+    bad = [c for c in candidates if c not in PRECISIONS]
+    if bad or not candidates:
+        raise ValueError(f"candidates must be a non-empty subset of {PRECISIONS}, got {candidates}")
+    rates: dict[str, float] = {}
+    if len(candidates) > 1:
+        best_step = math.inf
+        for prec in candidates:
+            model = GridRNN(dataclasses.replace(config, precision=prec)).to(dev)
+            batch = make_batch(model.config, model.centers, np.random.default_rng(config.seed))
+            opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+            _train_step(model, opt, batch)  # warm-up: kernels chosen, memory allocated
+            spent, done = 0.0, 0
+            for _ in range(n_steps):
+                t0 = time.perf_counter()
+                _train_step(model, opt, batch)
+                if dev.type == "cuda":
+                    torch.cuda.synchronize()
+                spent += time.perf_counter() - t0
+                done += 1
+                if spent > 2 * best_step:
+                    break
+            rates[prec] = done / max(spent, 1e-9)
+            best_step = min(best_step, spent / done)
+    choice = candidates[0] if len(candidates) == 1 else "fp32"
+    if "bf16" in rates and rates["bf16"] > 1.1 * rates.get("fp32", 0.0):
+        choice = "bf16"
+    if log is not None:
+        measured = ", ".join(f"{k} {v:.1f} steps/s" for k, v in rates.items()) or "bf16 not native here"
+        log(f"precision: {choice} ({measured})")
+    return choice, rates
+
+
 def _save_checkpoint(path: Path, model: GridRNN, opt: torch.optim.Optimizer, state: dict) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(
@@ -294,7 +425,7 @@ def _save_checkpoint(path: Path, model: GridRNN, opt: torch.optim.Optimizer, sta
 
 def train(
     config: TrainConfig,
-    n_steps: int,
+    n_steps: int | None = None,
     max_seconds: float | None = None,
     checkpoint: str | Path | None = None,
     checkpoint_every: int = 500,
@@ -309,15 +440,19 @@ def train(
     Parameters
     ----------
     config : TrainConfig
-    n_steps : int
-        Total number of training steps (a resumed run continues up to this count).
+        With ``precision="auto"`` (the default) the faster precision on this machine is
+        measured first (:func:`choose_precision`) and printed.
+    n_steps : int, optional
+        Total number of training steps (a resumed run continues up to this count). None: train
+        until ``max_seconds`` have passed (one of the two must be given).
     max_seconds : float, optional
-        Stop early after this much training wall time (s) in this call.
+        Stop after this much training wall time (s) in this call.
     checkpoint : path, optional
         File to save to every ``checkpoint_every`` steps and at the end; if it exists, training
         resumes from it (model, optimiser, data random state, history).
     progress : bool
-        Show a tqdm progress bar.
+        Show a tqdm progress bar: in steps, or in seconds of the time budget when ``n_steps``
+        is None, with the steps done, the loss and the decoding error.
     log_every : int
         Steps between entries of the history (loss, cross-entropy and decoding error of the
         current batch).
@@ -329,13 +464,22 @@ def train(
     Returns
     -------
     model : GridRNN
+        With ``model.precision_rates`` (the measured steps/s per precision, if measured).
     history : dict of lists
         ``step``, ``time`` (s of training), ``loss``, ``cross_entropy``, ``error`` (m).
     """
-    n_steps = check_int(n_steps, "n_steps", minimum=0)
+    if n_steps is None and max_seconds is None:
+        raise ValueError("n_steps and max_seconds are both None: give a step count, a time budget, or both")
+    limit = math.inf if n_steps is None else check_int(n_steps, "n_steps", minimum=0)
+    if max_seconds is not None:
+        max_seconds = check_positive(max_seconds, "max_seconds")
     dev = torch.device(device) if device is not None else default_device()
     if dev.type == "cpu":
         use_threads()
+    rates: dict[str, float] = {}
+    if config.precision == "auto":
+        chosen, rates = choose_precision(config, dev, log=print if progress else None)
+        config = dataclasses.replace(config, precision=chosen)
     model = GridRNN(config).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     rng = np.random.default_rng(config.seed + 1)
@@ -349,14 +493,10 @@ def train(
         rng.bit_generator.state = saved["rng_state"]
         history, step, elapsed = saved["history"], saved["step"], saved["elapsed"]
 
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n_steps, initial=step, desc="training", unit="step", mininterval=1.0)
+    bar = _progress_bar(limit, step, max_seconds) if progress else None
     start = time.perf_counter() - elapsed
     call_start = time.perf_counter()
-    while step < n_steps:
+    while step < limit:
         if max_seconds is not None and time.perf_counter() - call_start >= max_seconds:
             break
         for group in opt.param_groups:
@@ -376,9 +516,9 @@ def train(
             history["cross_entropy"].append(ce.item())
             history["error"].append(float(err))
             if bar is not None:
-                bar.set_postfix(loss=f"{ce.item():.3f}", err_cm=f"{100 * float(err):.1f}", refresh=False)
+                bar.set_postfix(step=step, loss=f"{ce.item():.3f}", err_cm=f"{100 * float(err):.1f}", refresh=False)
         if bar is not None:
-            bar.update(1)
+            bar.update(1 if n_steps is not None else min(max_seconds, time.perf_counter() - call_start) - bar.n)
         if callback is not None and callback_every and step % callback_every == 0:
             callback(step, model, history)
         if ckpt is not None and step % checkpoint_every == 0:
@@ -389,7 +529,18 @@ def train(
         _save_checkpoint(ckpt, model, opt, _state(rng, history, step, start))
     model.history = history
     model.elapsed = time.perf_counter() - start
+    model.precision_rates = rates
     return model, history
+
+
+def _progress_bar(limit: float, step: int, max_seconds: float | None):
+    """tqdm bar over the steps, or over the seconds of the budget when there is no step count."""
+    from tqdm.auto import tqdm
+
+    if math.isfinite(limit):
+        return tqdm(total=int(limit), initial=step, desc="training", unit="step", mininterval=1.0)
+    return tqdm(total=round(max_seconds), desc=f"training for {max_seconds:.0f} s", unit="s", mininterval=1.0,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
 
 def train_phases(

@@ -49,6 +49,7 @@ def test_release_refuses_to_overwrite(released):
         release(released, NOTEBOOKS)
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("nb_path", NBS, ids=[p.stem for p in NBS])
 def test_grading_round_trip(tmp_path, released, nb_path):
     subs = tmp_path / "submissions"

@@ -32,8 +32,8 @@ FIGURES = {
     "07_v4_vs_it_decoding": 6,
 }
 
-#: A code cell that draws: it shows a pyplot figure or builds an explorer widget.
-DRAWS = re.compile(r"plt\.show\(\)|widgets\.\w+_explorer\(")
+#: A code cell that draws: it makes a figure (``fig = ...``), shows one, or builds an explorer.
+DRAWS = re.compile(r"plt\.show\(\)|widgets\.\w+_explorer\(|^\s*fig\w*\s*=", re.MULTILINE)
 
 
 def figure_cells(nb) -> list:

@@ -6,12 +6,15 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .common import EXCITATION, INHIBITION, NEUTRAL, new_figure
+from matplotlib.colors import TwoSlopeNorm
+
+from .common import DIVERGING, EXCITATION, INHIBITION, NEUTRAL, SEQUENTIAL, new_figure
 
 __all__ = [
     "trajectories_figure",
     "place_cell_figure",
     "training_curve",
+    "plateau_summary",
     "rate_maps_figure",
     "score_histogram",
     "autocorrelogram_figure",
@@ -78,6 +81,22 @@ def place_cell_figure(distances: np.ndarray, centre: np.ndarray, surround: np.nd
     return fig
 
 
+def plateau_summary(steps, cross_entropy, n_place: int, margin: float = 0.02) -> str:
+    """What a loss curve shows about the ln(Np) plateau, in a few words.
+
+    The loss has left the plateau at the first logged step from which it stays more than
+    ``margin`` nats below ln(Np).
+    """
+    ce = np.asarray(cross_entropy, dtype=float)
+    if ce.size == 0:
+        return "no training steps"
+    below = ce < np.log(n_place) - margin
+    if not below[-1]:
+        return f"still on the plateau after {int(steps[-1])} steps"
+    first = int(np.flatnonzero(~below)[-1] + 1) if (~below).any() else 0
+    return f"left the plateau at step {int(steps[first])}"
+
+
 def training_curve(history: dict, n_place: int, floor: float | None = None):
     """Cross-entropy against training steps, with the ln(Np) plateau; decoding error beside it.
 
@@ -98,7 +117,7 @@ def training_curve(history: dict, n_place: int, floor: float | None = None):
     a.set_xlabel("training step")
     a.set_ylabel("cross-entropy (nats)")
     a.legend()
-    a.set_title("loss: a plateau, then a drop")
+    a.set_title(plateau_summary(history["step"], history["cross_entropy"], n_place))
     b.plot(history["step"], 100 * np.asarray(history["error"]), color=INHIBITION, lw=2)
     b.set_xlabel("training step")
     b.set_ylabel("decoding error (cm)")
@@ -124,15 +143,21 @@ def rate_maps_figure(maps: np.ndarray, scores: np.ndarray | None = None, n_show:
     else:
         idx = np.random.default_rng(seed).choice(ng, size=min(n_show, ng), replace=False)
     nrows = int(np.ceil(len(idx) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.7 * ncols, 1.85 * nrows))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.8 * ncols, 1.85 * nrows), layout="constrained")
     for ax in np.ravel(axes):
         ax.axis("off")
+    im = None
     for ax, i in zip(np.ravel(axes), idx):
-        ax.imshow(maps[i].T, origin="lower", cmap="jet", interpolation="gaussian")
+        m = maps[i]
+        peak = np.nanmax(m) if np.isfinite(m).any() else 0.0
+        im = ax.imshow((m / peak if peak > 0 else m).T, origin="lower", cmap=SEQUENTIAL, vmin=0, vmax=1,
+                       interpolation="gaussian")
         if scores is not None:
             ax.set_title(f"{scores[i]:.2f}", fontsize=11)
-    fig.suptitle("rate maps (title: min-max grid score)" if scores is not None else "rate maps", y=1.0)
-    fig.tight_layout()
+    fig.suptitle("rate maps in the 2.2 m box (title: min-max grid score)" if scores is not None
+                 else "rate maps in the 2.2 m box")
+    if im is not None:
+        fig.colorbar(im, ax=np.ravel(axes).tolist(), fraction=0.02, pad=0.01, label="rate / unit's peak")
     return fig
 
 
@@ -153,12 +178,17 @@ def autocorrelogram_figure(rate_map: np.ndarray, sac: np.ndarray, correlations: 
     """A rate map, its autocorrelogram, and the autocorrelogram's correlation with its rotations."""
     from scipy import ndimage
 
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
-    axes[0].imshow(rate_map.T, origin="lower", cmap="jet")
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.8), layout="constrained")
+    im = axes[0].imshow(rate_map.T, origin="lower", cmap=SEQUENTIAL)
+    fig.colorbar(im, ax=axes[0], fraction=0.046, pad=0.03, label="rate (a.u.)")
     axes[0].set_title("rate map")
-    axes[1].imshow(np.where(mask, sac, np.nan).T, origin="lower", cmap="jet")
+    lim = float(np.nanmax(np.abs(sac[mask]))) or 1.0
+    norm = TwoSlopeNorm(0.0, -lim, lim)
+    axes[1].imshow(np.where(mask, sac, np.nan).T, origin="lower", cmap=DIVERGING, norm=norm)
     axes[1].set_title("autocorrelogram (annulus)")
-    axes[2].imshow(np.where(mask, ndimage.rotate(sac, 60, reshape=False), np.nan).T, origin="lower", cmap="jet")
+    im = axes[2].imshow(np.where(mask, ndimage.rotate(sac, 60, reshape=False), np.nan).T, origin="lower",
+                        cmap=DIVERGING, norm=norm)
+    fig.colorbar(im, ax=axes[1:3].tolist(), fraction=0.03, pad=0.02, label="correlation")
     axes[2].set_title("rotated by 60 deg")
     for ax in axes[:3]:
         ax.set_xticks([])
@@ -170,7 +200,6 @@ def autocorrelogram_figure(rate_map: np.ndarray, sac: np.ndarray, correlations: 
     axes[3].set_xlabel("rotation (deg)")
     axes[3].set_ylabel("correlation")
     axes[3].set_title("60 and 120 high, 30/90/150 low")
-    fig.tight_layout()
     return fig
 
 
@@ -190,7 +219,9 @@ def patterns_figure(patterns: np.ndarray, titles: Sequence[str], scores: Sequenc
     n = len(patterns)
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8))
     for i, (ax, p, t) in enumerate(zip(np.atleast_1d(axes), patterns, titles)):
-        ax.imshow(p.T, origin="lower", cmap="jet")
+        lim = float(np.max(np.abs(p))) or 1.0
+        im = ax.imshow(p.T, origin="lower", cmap=DIVERGING, vmin=-lim, vmax=lim)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="activity g (a.u.)")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(t + (f"\ngrid score {scores[i]:.2f}" if scores is not None else ""))

@@ -47,14 +47,14 @@ def pattern_formation_figure(frames: np.ndarray, times: Sequence[float], title: 
     times : sequence of float, length R
         Times (s).
     """
-    fig, axes = plt.subplots(1, len(frames), figsize=(2.6 * len(frames), 3.0))
+    fig, axes = plt.subplots(1, len(frames), figsize=(3.0 * len(frames), 3.0), layout="constrained")
     for ax, f, t in zip(np.atleast_1d(axes), frames, times):
-        ax.imshow(f.T, origin="lower", cmap="magma", vmin=0)
-        ax.set_title(f"{1000 * t:.0f} ms")
+        im = ax.imshow(f.T, origin="lower", cmap="magma", vmin=0)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="rate (a.u.)" if ax is np.atleast_1d(axes)[-1] else None)
+        ax.set_title(f"{1000 * t:.0f} ms (own scale)")
         _clean(ax)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -194,18 +194,22 @@ def _compass(fig, outer, pattern_img, pushes, headings, moved, title, corners=No
 
     def show(ax, img, **kw):
         if corners is not None:
-            ax.pcolormesh(*corners, img, shading="flat", **kw)
+            art = ax.pcolormesh(*corners, img, shading="flat", **kw)
         else:
-            ax.imshow(img.T, origin="lower", extent=extent, **kw)
+            art = ax.imshow(img.T, origin="lower", extent=extent, **kw)
         _clean(ax)
+        return art
 
     ax = fig.add_subplot(gs[1, 1])
-    show(ax, pattern_img, cmap="magma", vmin=0)
+    centre = ax
+    rate_art = show(ax, pattern_img, cmap="magma", vmin=0)
     ax.set_title(title, fontsize=13)
+    around = []
     for h in range(len(headings)):
         r, c = cells[round(headings[h] / (np.pi / 4)) % 8]
         ax = fig.add_subplot(gs[r, c])
-        show(ax, pushes[h], cmap=_DIVERGING, vmin=-lim, vmax=lim)
+        around.append(ax)
+        push_art = show(ax, pushes[h], cmap=_DIVERGING, vmin=-lim, vmax=lim)
         x0, x1 = ax.get_xlim()
         y0, y1 = ax.get_ylim()
         cx, cy, L = (x0 + x1) / 2, (y0 + y1) / 2, 0.32 * (x1 - x0)
@@ -213,6 +217,9 @@ def _compass(fig, outer, pattern_img, pushes, headings, moved, title, corners=No
                     arrowprops=dict(arrowstyle="-|>", color="k", lw=2.5))
         ax.annotate("", xy=(cx + L * np.cos(moved[h]), cy + L * np.sin(moved[h])), xytext=(cx, cy),
                     arrowprops=dict(arrowstyle="-|>", color="limegreen", lw=2.5, ls="--"))
+    fig.colorbar(rate_art, ax=centre, location="bottom", fraction=0.08, pad=0.02, label="rate (a.u.)")
+    fig.colorbar(push_art, ax=around, location="bottom", fraction=0.03, pad=0.03,
+                 label="push: change of input (a.u.; red more, blue less)")
 
 
 def shift_circuit_figure(bf_pattern: np.ndarray, bf_push: np.ndarray, bf_moved: np.ndarray, bf_window: float,

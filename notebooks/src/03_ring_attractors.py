@@ -138,8 +138,8 @@ rates, cue_angle = ring.cue_experiment(W, cue_offset=np.pi / 2, t_cue=(0.3, 0.5)
 decoded = ring.population_vector(rates, theta)
 plotting.bump_over_time(rates, DT, theta, events=[(0.3, 0.5, "cue on")], decoded=decoded)
 plt.show()
-print(f"cue at {np.rad2deg(cue_angle):.1f} deg; bump at 0.55 s: {np.rad2deg(decoded[int(0.55 / DT)]):.1f} deg, "
-      f"at 1.0 s: {np.rad2deg(decoded[-1]):.1f} deg")
+print(f"cue at {np.rad2deg(cue_angle) % 360:.1f} deg; bump at 0.55 s: {np.rad2deg(decoded[int(0.55 / DT)]) % 360:.1f} deg, "
+      f"at 1.0 s: {np.rad2deg(decoded[-1]) % 360:.1f} deg (angles in 0-360, as on the figure's axis)")
 
 # %% [markdown]
 # The cue drags the bump towards it (in 0.2 s it gets within a few degrees; a longer cue would
@@ -171,7 +171,7 @@ np.testing.assert_allclose(np.cos(population_vector(_R, _th) - ring.population_v
 
 # %%
 my_population_vector = checks.fallback(population_vector, ring.population_vector, check=ring_checks.check_population_vector)
-print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)):.1f} deg")
+print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)) % 360:.1f} deg")
 
 # %% [markdown]
 # ## 3. How wide is the bump?
