@@ -67,6 +67,8 @@ __all__ = [
     "collect_rate_maps",
     "evaluate",
     "QUALITY_BAR",
+    "LIVE_BAR",
+    "meets_bar",
     "time_to_bar",
     "decoding_error",
     "shipped_dict",
@@ -629,30 +631,59 @@ def collect_rate_maps(
 def evaluate(model: GridRNN, n_batches: int = 50, batch_size: int = BATCH_SIZE, seed: int = 12345) -> dict[str, Any]:
     """The quality figures of a trained network, on fresh paths.
 
+    Both forms of the grid score are reported (best of 10 annuli each): the strict min-max form
+    (the published 4096-unit networks reach ~14% of units > 0.3 on it) and the lenient mean
+    form (~40% > 0.3 in replications of Sorscher et al.).
+
     Returns
     -------
-    dict with ``maps``, ``error`` (m), ``score_mean`` and ``score_minmax`` (Ng,), the fractions
-    ``frac_03`` and ``frac_08`` of units with min-max score > 0.3 and > 0.8, ``silent``
-    (fraction of units whose mean rate is below 1% of the median unit's), and
-    ``phase_correlation`` (mean pairwise correlation of the rate maps of units scoring > 0.3).
+    dict with ``maps``, ``error`` and ``floor`` (m), ``error_ratio`` (error / floor),
+    ``score_mean`` and ``score_minmax`` (Ng,), the fractions ``frac_03`` and ``frac_08`` of
+    units with min-max score > 0.3 and > 0.8 and ``mean_frac_03``, ``mean_frac_08`` on the mean
+    form, ``top25_minmax`` and ``top25_mean`` (mean of the 25 best scores), ``silent`` (fraction
+    of units whose mean rate is below 1% of the median unit's), and ``phase_correlation`` (mean
+    pairwise correlation of the rate maps of units scoring > 0.3).
     """
     out = collect_rate_maps(model, n_batches, batch_size, seed=seed)
     scores = grid_scores.grid_scores(out["maps"])
     rate = out["mean_rate"]
+
+    def top25(x: np.ndarray) -> float:
+        x = np.sort(np.nan_to_num(x, nan=-np.inf))[::-1][:25]
+        return float(np.mean(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
+
     out.update(
         score_mean=scores["mean"],
         score_minmax=scores["minmax"],
         frac_03=float(np.mean(scores["minmax"] > 0.3)),
         frac_08=float(np.mean(scores["minmax"] > 0.8)),
+        mean_frac_03=float(np.mean(scores["mean"] > 0.3)),
+        mean_frac_08=float(np.mean(scores["mean"] > 0.8)),
+        top25_minmax=top25(scores["minmax"]),
+        top25_mean=top25(scores["mean"]),
+        error_ratio=out["error"] / out["floor"],
         silent=float(np.mean(rate < 0.01 * np.median(rate))) if np.median(rate) > 0 else 1.0,
         phase_correlation=grid_scores.mean_pairwise_correlation(out["maps"][scores["minmax"] > 0.3]),
     )
     return out
 
 
-#: The quality bar of the shipped network: fractions of units with min-max grid score > 0.3 and
-#: > 0.8, and the decoding error (m).
-QUALITY_BAR = {"frac_03": 0.65, "frac_08": 0.30, "error": 0.04}
+#: The quality bar of the shipped network, restated from the published networks: at least 30%
+#: of units above 0.3 and 8% above 0.8 on the strict min-max score (published 4096-unit networks:
+#: ~14% and 3-4%), decoding within 10% of the true code's own floor (published: 1.0-1.2x), at
+#: most 2% silent units, and grid maps at different phases (mean pairwise correlation <= 0.1).
+QUALITY_BAR = {"frac_03": 0.30, "frac_08": 0.08, "error_ratio": 1.1, "silent": 0.02, "phase_correlation": 0.1}
+#: The bar of the live run (notebook 04's default 45 s on a laptop CPU): many grid-like units,
+#: decoding within 3x the floor.
+LIVE_BAR = {"frac_03": 0.25, "error_ratio": 3.0}
+
+
+def meets_bar(ev: dict[str, Any], bar: dict[str, float] | None = None) -> bool:
+    """Whether :func:`evaluate`'s figures meet a bar (default :data:`QUALITY_BAR`): fractions at
+    least, the error ratio, silent fraction and phase correlation at most."""
+    bar = QUALITY_BAR if bar is None else bar
+    at_least = ("frac_03", "frac_08")
+    return all(ev[k] >= v if k in at_least else ev[k] <= v for k, v in bar.items())
 
 
 def time_to_bar(
@@ -672,20 +703,19 @@ def time_to_bar(
     Returns
     -------
     dict with ``seconds`` (training time at which the bar was first met, or None), and
-    ``checks``: a list of (seconds, steps, frac_03, frac_08, error in m).
+    ``checks``: a list of (seconds, steps, frac_03, frac_08, error in m, error / floor).
     """
     config = config or TrainConfig(**LIVE_RECIPE)
-    checks: list[tuple[float, int, float, float, float]] = []
+    checks: list[tuple[float, int, float, float, float, float]] = []
     spent = 0.0
     with tempfile.TemporaryDirectory() as tmp:  # the checkpoint carries training across checks
         while spent < max_seconds:
-            model, history = train(config, 10**9, max_seconds=min(check_every, max_seconds - spent),
+            model, history = train(config, max_seconds=min(check_every, max_seconds - spent),
                                    checkpoint=Path(tmp) / "time_to_bar.pt", progress=False, log_every=50)
             spent = model.elapsed
             ev = evaluate(model, n_batches=n_batches)
-            checks.append((spent, history["step"][-1], ev["frac_03"], ev["frac_08"], ev["error"]))
-            if ev["frac_03"] >= QUALITY_BAR["frac_03"] and ev["frac_08"] >= QUALITY_BAR["frac_08"] \
-                    and ev["error"] <= QUALITY_BAR["error"]:
+            checks.append((spent, history["step"][-1], ev["frac_03"], ev["frac_08"], ev["error"], ev["error_ratio"]))
+            if meets_bar(ev):
                 return {"seconds": spent, "checks": checks}
     return {"seconds": None, "checks": checks}
 

@@ -2,6 +2,7 @@
 
     TORCH_THREADS=1 python tools/grid/train_shipped.py --recipe --name shipped --eval-every 500
     TORCH_THREADS=1 python tools/grid/train_shipped.py --name shipped --finalize 9000
+    TORCH_THREADS=1 python tools/grid/train_shipped.py --recipe --seed 1 --name seed1   # another seed
 
 ``--recipe`` runs ``grid_rnn.SHIPPED_PHASES``; ``--steps N --config '{...}'`` trains one phase of
 any TrainConfig instead (a later call with another config continues the same checkpoint).
@@ -32,6 +33,7 @@ def main() -> None:
     ap.add_argument("--config", default="{}", help="JSON of TrainConfig fields")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--recipe", action="store_true", help="run grid_rnn.SHIPPED_PHASES")
+    ap.add_argument("--seed", type=int, default=None, help="seed of the recipe's network and paths (default 0)")
     ap.add_argument("--finalize", type=int, default=None, help="snapshot step to ship")
     args = ap.parse_args()
     out = CACHE_DIR / "grid" / args.name
@@ -60,7 +62,10 @@ def main() -> None:
     kw = dict(checkpoint=out / "checkpoint.pt", progress=False, log_every=50, callback=snapshot,
               callback_every=args.eval_every)
     if args.recipe:
-        gr.train_phases(**kw)
+        phases = gr.SHIPPED_PHASES
+        if args.seed is not None:
+            phases = tuple((dict(fields, seed=args.seed), steps) for fields, steps in phases)
+        gr.train_phases(phases, **kw)
     else:
         gr.train(cfg, args.steps, **kw)
 
