@@ -117,3 +117,78 @@ def test_time_to_bar_reports_checks_and_does_not_claim_the_bar():
     assert 1 <= len(out["checks"]) <= 4
     t, steps, f03, f08, err, ratio = out["checks"][-1]
     assert steps > 0 and 0 <= f08 <= f03 <= 1 and ratio > gr.QUALITY_BAR["error_ratio"]
+
+
+# --- the precision chosen by measurement ------------------------------------------------------
+
+TINY = dict(n_grid=16, n_place=32, batch_size=8, sequence_length=5)
+
+
+@pytest.mark.parametrize("features,expected", [
+    ({"capability": "AVX2", "bf16_native": False, "onednn_max_isa": None}, ("fp32",)),
+    ({"capability": "AVX512", "bf16_native": True, "onednn_max_isa": None}, ("fp32", "bf16")),
+    ({"capability": "AVX512", "bf16_native": True, "onednn_max_isa": "AVX2"}, ("fp32",)),
+    ({"capability": "AVX2", "bf16_native": True, "onednn_max_isa": None}, ("fp32",)),  # ATEN_CPU_CAPABILITY=avx2
+])
+def test_precision_candidates_follow_the_cpu(features, expected):
+    assert gr.precision_candidates("cpu", features) == expected
+
+
+def _slow(monkeypatch, precision: str, seconds: float = 0.05) -> None:
+    """Make one precision's training step slower than the other's, as emulated bf16 is."""
+    import time
+
+    real = gr._train_step
+
+    def step(model, opt, batch):
+        real(model, opt, batch)
+        if model.config.precision == precision:
+            time.sleep(seconds)
+
+    monkeypatch.setattr(gr, "_train_step", step)
+
+
+@pytest.mark.parametrize("slow,expected", [("bf16", "fp32"), ("fp32", "bf16")])
+def test_choose_precision_never_keeps_a_slow_path(monkeypatch, slow, expected):
+    _slow(monkeypatch, slow)
+    lines = []
+    chosen, rates = gr.choose_precision(gr.TrainConfig(**TINY), "cpu", candidates=("fp32", "bf16"),
+                                        log=lines.append)
+    assert chosen == expected
+    assert set(rates) == {"fp32", "bf16"} and rates[expected] > rates[slow]
+    assert lines and lines[0].startswith(f"precision: {expected}") and "steps/s" in lines[0]
+
+
+def test_choose_precision_with_one_candidate_times_nothing(monkeypatch):
+    monkeypatch.setattr(gr, "_train_step", lambda *a: pytest.fail("nothing to time"))
+    assert gr.choose_precision(gr.TrainConfig(**TINY), "cpu", candidates=("fp32",), log=None) == ("fp32", {})
+    with pytest.raises(ValueError, match="candidates"):
+        gr.choose_precision(gr.TrainConfig(**TINY), "cpu", candidates=("fp16",), log=None)
+
+
+def test_explicit_precision_wins_and_auto_is_resolved(monkeypatch):
+    model, _ = gr.train(gr.TrainConfig(**TINY, precision="bf16"), n_steps=2, progress=False)
+    assert model.config.precision == "bf16" and model.precision_rates == {}
+    _slow(monkeypatch, "bf16")
+    monkeypatch.setattr(gr, "precision_candidates", lambda dev: ("fp32", "bf16"))
+    model, _ = gr.train(gr.TrainConfig(**TINY), n_steps=2, progress=False)
+    assert model.config.precision == "fp32" and set(model.precision_rates) == {"fp32", "bf16"}
+    with pytest.raises(ValueError, match="precision"):
+        gr.TrainConfig(precision="fp16")
+
+
+def test_train_by_time_budget_needs_a_limit():
+    with pytest.raises(ValueError, match="max_seconds"):
+        gr.train(gr.TrainConfig(**TINY, precision="fp32"), progress=False)
+    model, history = gr.train(gr.TrainConfig(**TINY, precision="fp32"), max_seconds=0.5, progress=False)
+    assert history["step"][-1] >= 1
+
+
+def test_plateau_summary_says_what_the_curve_shows():
+    from helpers.plotting import plateau_summary
+
+    n = 512
+    flat = [np.log(n) + 0.001] * 5
+    assert plateau_summary([1, 10, 20, 30, 40], flat, n) == "still on the plateau after 40 steps"
+    dropping = [np.log(n), np.log(n), np.log(n) - 0.05, np.log(n) - 0.1, np.log(n) - 0.2]
+    assert plateau_summary([1, 10, 20, 30, 40], dropping, n) == "left the plateau at step 20"
