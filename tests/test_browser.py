@@ -1,7 +1,7 @@
 """The collection as students meet it: every notebook run in JupyterLab in a real browser.
 
 For each source notebook (``notebooks/NN_*.ipynb``) and each student release notebook
-(``helpers.course.release``), headless Chromium opens it in JupyterLab, clicks
+(``course.release``), headless Chromium opens it in JupyterLab, clicks
 Run > Run All Cells and waits for the kernel, then checks what the page shows:
 
 - every code cell ran (in the release too: the failing graded checks are tagged
@@ -60,7 +60,7 @@ def lab(tmp_path_factory, request):
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    from helpers.course.release import release
+    from course.release import release
 
     # nbgrader runs the `alembic` command of its environment: put that environment's bin
     # folder on PATH, as activating it would (`python3 tasks.py test` does not).

@@ -136,8 +136,8 @@ def test_failing_check_shows_no_check_source(kind):
 def test_grader_feedback_shows_only_the_message(kind, feedback):
     import nbformat
 
-    from helpers.course.feedback import _failure
-    from helpers.course.submission import hidden_region
+    from course.feedback import _failure
+    from course.submission import hidden_region
 
     ename, evalue, stb = _shown(kind)
     source = _TEST[kind] + "\n### BEGIN HIDDEN TESTS\nassert True\n### END HIDDEN TESTS"

@@ -11,8 +11,8 @@ import shutil
 import nbformat
 import pytest
 
-from helpers.course.grade import grade
-from helpers.course.release import release
+from course.grade import grade
+from course.release import release
 
 from .conftest import NOTEBOOKS
 

@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.course import sandbox
-from helpers.course.build import parse_source
-from helpers.course.feedback import cell_feedback
-from helpers.course.grade import grade
-from helpers.course.nbgrader_course import CELL_TIMEOUT_S, KILL_GRACE_S
-from helpers.course.release import release
-from helpers.course.submission import SubmissionError, notebook_names, sanitize
+from course import sandbox
+from course.build import parse_source
+from course.feedback import cell_feedback
+from course.grade import grade
+from course.nbgrader_course import CELL_TIMEOUT_S, KILL_GRACE_S
+from course.release import release
+from course.submission import SubmissionError, notebook_names, sanitize
 
 FIXTURE = Path(__file__).parent / "fixtures" / "99_fixture.py"
 AID = "99_fixture"
@@ -470,7 +470,7 @@ def test_feedback_hides_hidden_failures():
 
 
 def test_without_root_grading_still_works_and_warns(course, tmp_path, monkeypatch):
-    import helpers.course.grade as grade_module
+    import course.grade as grade_module
 
     if os.geteuid() == 0:
         monkeypatch.setattr(grade_module.os, "geteuid", lambda: 1000)
@@ -486,8 +486,8 @@ def test_without_root_grading_still_works_and_warns(course, tmp_path, monkeypatc
 def test_collect_lms_download(tmp_path):
     import zipfile
 
-    from helpers.course.__main__ import main
-    from helpers.course.collect import collect, student_and_notebook
+    from course.__main__ import main
+    from course.collect import collect, student_and_notebook
 
     known = ["01_rnn_basics", "03_ring_attractors"]
     assert student_and_notebook("Jane Doe_123456_assignsubmission_file_/01_rnn_basics.ipynb", known) == (

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from helpers.course.build import parse_source
+from course.build import parse_source
 
 from .conftest import NOTEBOOKS
 
@@ -15,9 +15,9 @@ SOURCES = sorted((NOTEBOOKS / "src").glob("[0-9][0-9]_*.py"))
 def test_notebook_matches_source(src):
     built = nbformat.writes(parse_source(src.read_text(encoding="utf-8"), str(src))) + "\n"
     dest = NOTEBOOKS / (src.stem + ".ipynb")
-    assert dest.exists(), f"{dest.name} missing: run `python -m helpers.course build`"
+    assert dest.exists(), f"{dest.name} missing: run `python -m course build`"
     assert dest.read_text(encoding="utf-8") == built, (
-        f"{dest.name} differs from {src.name}: run `python -m helpers.course build` and commit both"
+        f"{dest.name} differs from {src.name}: run `python -m course build` and commit both"
     )
 
 

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers.course.grade import grade
-from helpers.course.nbgrader_course import REPO_NOTEBOOKS
-from helpers.course.release import release
+from course.grade import grade
+from course.nbgrader_course import REPO_NOTEBOOKS
+from course.release import release
 
 
 def main(argv: list[str] | None = None) -> int:

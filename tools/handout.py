@@ -163,7 +163,7 @@ def build(out: str | Path, release: bool = False, only: list[str] | None = None,
     sources = [("instructor", p) for p in _selected(NOTEBOOKS, only)]
     with tempfile.TemporaryDirectory() as tmp:
         if release:
-            from helpers.course.release import release as make_release
+            from course.release import release as make_release
 
             rel = Path(tmp) / "release"
             make_release(rel, NOTEBOOKS)

@@ -17,7 +17,7 @@ built into ``notebooks/NN_name.ipynb`` carrying nbgrader's cell metadata. Cell m
     a manually graded written answer (markdown); a model answer may sit between
     ``### BEGIN SOLUTION`` and ``### END SOLUTION``.
 
-Any marker may add ``tags=a,b`` for cell tags. ``python -m helpers.course build`` rebuilds all
+Any marker may add ``tags=a,b`` for cell tags. ``python -m course build`` rebuilds all
 notebooks; ``tests/test_notebook_sources.py`` checks that the committed ``.ipynb`` match.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ It runs the notebook cell by cell with
   run *without* losing what was graded so far: every cell that did not run gets an error
   output, so nbgrader scores its tests 0 (a test cell without output would otherwise earn
   full marks);
-* graded test cells marked for the grading kernel (:data:`helpers.course.sandbox.TEST_MARK`),
+* graded test cells marked for the grading kernel (:data:`course.sandbox.TEST_MARK`),
   which restores pristine library state before running them.
 
 Every problem is logged on nbgrader's log as a line starting with ``[grading]``.

@@ -1,10 +1,10 @@
 """Start a grading kernel by asking the kernel zygote for one (run with ``python -S``).
 
 Starting Python and importing numpy, torch, matplotlib and ipykernel costs ~3 s of CPU per
-kernel. While grading, a *zygote* process (``helpers.course.sandbox``, ``--zygote``) holds
+kernel. While grading, a *zygote* process (``course.sandbox``, ``--zygote``) holds
 these imports; this small script -- what jupyter_client actually launches -- hands it the
 kernel's command line, environment and standard streams, and the zygote forks a kernel that
-sets itself up exactly like a freshly started one (:func:`helpers.course.sandbox.main`).
+sets itself up exactly like a freshly started one (:func:`course.sandbox.main`).
 
 This process stands in for the kernel towards jupyter_client: it forwards interrupts and
 terminations, and lives exactly as long as the kernel does (a socket pair ties them: when
@@ -23,7 +23,7 @@ ZYGOTE_ENV = "COURSE_GRADING_ZYGOTE"
 
 
 def _fallback(argv):
-    os.execv(sys.executable, [sys.executable, "-m", "helpers.course.sandbox", *argv])
+    os.execv(sys.executable, [sys.executable, "-m", "course.sandbox", *argv])
 
 
 def main(argv):

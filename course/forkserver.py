@@ -104,7 +104,7 @@ class NbgraderServer:
     def _start(self) -> subprocess.Popen:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "helpers.course.forkserver"],
+                [sys.executable, "-m", "course.forkserver"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                 env=self.env, text=True, start_new_session=True,
             )

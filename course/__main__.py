@@ -1,4 +1,4 @@
-"""Command line of the course tooling (``python -m helpers.course --help``)."""
+"""Command line of the course tooling (``python -m course --help``)."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from .nbgrader_course import REPO_NOTEBOOKS
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.course", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_build = sub.add_parser("build", help="rebuild notebooks/*.ipynb from notebooks/src/*.py")

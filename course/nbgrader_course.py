@@ -21,7 +21,7 @@ __all__ = [
     "write_kernelspec", "prepare_course", "kernel_env", "run_nbgrader",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 REPO_NOTEBOOKS = REPO_ROOT / "notebooks"
 
 #: Seconds one cell may run while grading before it is interrupted. Cells of the source
@@ -31,7 +31,7 @@ CELL_TIMEOUT_S = 45
 KILL_GRACE_S = 10
 #: Wall-clock seconds one notebook's execution may take while grading.
 NOTEBOOK_BUDGET_S = 600
-#: Name of the grading kernel (``helpers.course.sandbox``).
+#: Name of the grading kernel (``course.sandbox``).
 KERNEL_NAME = "course-grading-sandbox"
 
 _CONFIG = """\
@@ -45,7 +45,7 @@ c.Execute.interrupt_on_timeout = True
 """
 
 _GRADING_CONFIG = """
-from helpers.course.nbgrader_plugins import GuardedExecute  # noqa: E402
+from course.nbgrader_plugins import GuardedExecute  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades)
@@ -91,7 +91,7 @@ def write_config(
 ) -> None:
     """Write ``root/nbgrader_config.py`` for a course rooted at ``root``.
 
-    ``grading=True`` adds the grading set-up: :class:`~helpers.course.nbgrader_plugins.GuardedExecute`
+    ``grading=True`` adds the grading set-up: :class:`~course.nbgrader_plugins.GuardedExecute`
     with a per-cell ``timeout`` and a per-notebook ``notebook_budget`` (seconds), the grading
     kernel, and restoration of deleted graded cells.
     """

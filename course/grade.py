@@ -3,14 +3,14 @@
 nbgrader is the engine; this module makes a batch of untrusted notebooks safe to grade:
 
 * each (student, notebook) pair is first rebuilt against the released notebook
-  (:func:`helpers.course.submission.sanitize`: broken files, duplicated, deleted or edited
+  (:func:`course.submission.sanitize`: broken files, duplicated, deleted or edited
   graded cells), then graded in its own throw-away nbgrader course, in its own
   ``nbgrader autograde`` process, ``workers`` at a time: nothing one submission does can
   stop, slow beyond its budget, or change another's grade;
-* the notebook runs in the grading kernel (:mod:`helpers.course.sandbox`): own user id,
+* the notebook runs in the grading kernel (:mod:`course.sandbox`): own user id,
   private ``/tmp``, no view of the gradebook, the source notebooks, the repository's other
   files or the other submissions, and pristine library state before each graded test;
-* execution is bounded (:class:`helpers.course.nbgrader_plugins.GuardedExecute`): a cell
+* execution is bounded (:class:`course.nbgrader_plugins.GuardedExecute`): a cell
   that runs past ``cell_timeout`` is interrupted (its kernel killed if it does not stop), a
   dead kernel or an exhausted notebook budget keeps the points earned so far and scores
   what did not run 0;
@@ -62,7 +62,7 @@ from .submission import SubmissionError, notebook_names, sanitize
 
 __all__ = ["GradeRow", "grade", "find_submissions", "NOTEBOOK_TIMEOUT_S", "CELL_TIMEOUT_S"]
 
-log = logging.getLogger("helpers.course.grade")
+log = logging.getLogger("course.grade")
 
 #: Wall-clock seconds one notebook's execution may take (cells beyond it score 0).
 NOTEBOOK_TIMEOUT_S = NOTEBOOK_BUDGET_S
@@ -164,7 +164,6 @@ def _hidden_paths(extra: list[Path]) -> list[str]:
         except ValueError:
             pass
     hide = [str(p) for p in sorted(REPO_ROOT.iterdir()) if p.name not in keep]
-    hide.append(str(REPO_ROOT / "helpers" / "course"))
     for p in extra:
         p = Path(p).resolve()
         if p.exists() and not (p == REPO_ROOT or REPO_ROOT.is_relative_to(p)):
@@ -197,7 +196,7 @@ def _start_zygote(sock: Path, imports: list) -> subprocess.Popen | None:
     """Start the kernel zygote (pre-imported kernel modules); None if it does not come up."""
     env = kernel_env()
     env[ENV_VAR] = json.dumps({"imports": imports})
-    proc = subprocess.Popen([sys.executable, "-m", "helpers.course.sandbox", "--zygote", str(sock)],
+    proc = subprocess.Popen([sys.executable, "-m", "course.sandbox", "--zygote", str(sock)],
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120

@@ -1,6 +1,6 @@
 """The grading kernel: an IPython kernel that runs a submission in a sandbox.
 
-nbgrader starts this kernel (``python -m helpers.course.sandbox -f CONNECTION_FILE``) for
+nbgrader starts this kernel (``python -m course.sandbox -f CONNECTION_FILE``) for
 every submission it grades. The grader passes the settings in the environment variable
 ``COURSE_GRADING_SANDBOX`` (JSON, no secrets in it). Before any student code runs:
 
@@ -67,8 +67,8 @@ GUARDED_MODULES = (
     "torch", "torch.testing", "torch.testing._comparison", "torch.nn.functional", "torch.linalg",
     "torch.functional",
 )
-#: Packages whose every module is guarded (the collection's own code).
-GUARDED_PACKAGES = ("helpers",)
+#: Packages whose every module is guarded (the collection's own code and this tooling).
+GUARDED_PACKAGES = ("helpers", "course")
 
 _BLOCKED_EVENTS = {
     "sys.settrace", "sys.setprofile", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
@@ -106,6 +106,7 @@ def _library_roots() -> tuple[str, ...]:
     helpers = sys.modules.get("helpers")
     if helpers is not None and getattr(helpers, "__file__", None):
         roots.add(os.path.dirname(helpers.__file__))
+    roots.add(os.path.dirname(os.path.abspath(__file__)))  # this package (the grading tooling)
     out = set()
     for r in roots:
         out.add(os.path.join(r, ""))
@@ -655,7 +656,7 @@ def _private_tmp(libc: ctypes.CDLL, cfg: dict) -> None:
     bind-mounted into it at their own paths, and the whole is then moved onto /tmp.
     """
     opts = f"size={cfg.get('tmp_mb', 512)}m,mode=1777"
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[1]
     needed = sorted({p for p in (repo, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve())
                      if Path("/tmp") in p.parents})
     if not needed:
@@ -902,7 +903,7 @@ def _recv_request(conn: socket.socket) -> tuple[dict, list[int]]:
 def zygote(socket_path: str) -> None:
     """Pre-import the kernel's modules once, then fork one kernel per request.
 
-    Requests come from :mod:`helpers.course.kernel_client` over the Unix socket
+    Requests come from :mod:`course.kernel_client` over the Unix socket
     ``socket_path`` (the grader's private folder: only root reaches it).
     """
     cfg = json.loads(os.environ.get(ENV_VAR, "{}") or "{}")

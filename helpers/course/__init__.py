@@ -1,9 +1,0 @@
-"""Course tooling: build the notebooks, make the student release, grade a class.
-
-Command line::
-
-    python -m helpers.course build                      # notebooks/src/*.py -> notebooks/*.ipynb
-    python -m helpers.course release --out DIR          # student versions of every notebook
-    python -m helpers.course collect LMS_DOWNLOAD --out SUBMISSIONS   # LMS zip -> <student>/<nb>.ipynb
-    python -m helpers.course grade SUBMISSIONS --out grades.csv       # + grades.log, feedback/
-"""
