@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     p_rel.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
     p_rel.add_argument("--force", action="store_true", help="overwrite notebooks already in --out")
 
+    p_bu = sub.add_parser("bundle", help="write the student bundle (folder and zip) into --out")
+    p_bu.add_argument("--out", type=Path, default=Path("bundle"), help="destination folder (default bundle/)")
+    p_bu.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
+    p_bu.add_argument("--force", action="store_true", help="replace a bundle already in --out")
+
     p_gr = sub.add_parser("grade", help="auto-grade SUBMISSIONS/<student>/<notebook>.ipynb")
     p_gr.add_argument("submissions", type=Path)
     p_gr.add_argument("--out", type=Path, required=True, help="CSV file to write")
@@ -40,6 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     p_co.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
     p_co.add_argument("--force", action="store_true", help="write into a non-empty --out")
 
+    p_wr = sub.add_parser("written", help="one HTML page per written question and points.csv to fill in")
+    p_wr.add_argument("submissions", type=Path, help="the SUBMISSIONS folder that was graded")
+    p_wr.add_argument("--out", type=Path, required=True, help="folder for the pages and points.csv")
+    p_wr.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
+    p_wr.add_argument("--force", action="store_true", help="overwrite an existing points.csv")
+
+    p_me = sub.add_parser("merge", help="merge a filled points.csv into grades.csv and the feedback pages")
+    p_me.add_argument("points", type=Path, help="the filled points.csv")
+    p_me.add_argument("--grades", type=Path, required=True, help="grades.csv of the grader")
+    p_me.add_argument("--notebooks", type=Path, default=REPO_NOTEBOOKS, help="source notebooks")
+    p_me.add_argument("--feedback", type=Path, default=None, help="feedback folder (default: next to --grades)")
+    p_me.add_argument("--force", action="store_true", help="replace points merged before")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     try:
@@ -53,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
 
             for p in release(args.out, args.notebooks, force=args.force):
                 print(f"released {p}")
+        elif args.command == "bundle":
+            from .bundle import build_bundle
+
+            folder, archive = build_bundle(args.out, args.notebooks, force=args.force)
+            print(f"student bundle: {folder}/ and {archive} (hand out the zip)")
         elif args.command == "grade":
             from .grade import grade
 
@@ -76,6 +99,19 @@ def main(argv: list[str] | None = None) -> int:
                 logging.warning(p)
             students = {p.parent.name for p in written}
             print(f"collected {len(written)} notebook(s) of {len(students)} student(s) into {args.out}")
+        elif args.command == "written":
+            from .written import written_pages
+
+            pages, points, problems = written_pages(args.submissions, args.out, args.notebooks, force=args.force)
+            for p in problems:
+                logging.warning(p)
+            print(f"{len(pages)} question page(s) in {args.out}/ (start at index.html); fill in {points}")
+        elif args.command == "merge":
+            from .written import merge_points
+
+            merged, pending = merge_points(args.points, args.grades, args.notebooks, args.feedback, force=args.force)
+            print(f"merged {merged} answer(s) into {args.grades} and the feedback pages"
+                  + (f"; {pending} answer(s) without points yet" if pending else ""))
     except (FileNotFoundError, FileExistsError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -42,7 +42,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from .feedback import cell_feedback, write_feedback
+from .delegation import find_delegation, reference_map
+from .feedback import cell_feedback, exercise_titles, write_feedback
 from .forkserver import NbgraderServer
 from .nbgrader_course import (
     CELL_TIMEOUT_S,
@@ -60,7 +61,8 @@ from .kernel_client import ZYGOTE_ENV
 from .sandbox import ENV_VAR, REPORT_PREFIX
 from .submission import SubmissionError, notebook_names, sanitize
 
-__all__ = ["GradeRow", "grade", "find_submissions", "NOTEBOOK_TIMEOUT_S", "CELL_TIMEOUT_S"]
+__all__ = ["GradeRow", "grade", "find_submissions", "write_csv", "cell_column", "NOTEBOOK_TIMEOUT_S",
+           "CELL_TIMEOUT_S"]
 
 log = logging.getLogger("course.grade")
 
@@ -89,6 +91,8 @@ class GradeRow:
     cells: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: exercises whose function calls or copies their ``helpers`` reference (:mod:`course.delegation`)
+    flags: list[str] = field(default_factory=list)
 
 
 def find_submissions(submissions: Path, known: set[str]) -> tuple[list[tuple[str, Path]], list[str]]:
@@ -137,6 +141,8 @@ class _Assignment:
     test_sources: dict[str, str]
     max_scores: dict[str, float]
     manual_max: float
+    titles: dict[str, str] = field(default_factory=dict)
+    references: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _assignment(base: Path, source: Path) -> _Assignment:
@@ -152,7 +158,12 @@ def _assignment(base: Path, source: Path) -> _Assignment:
             maxes[meta["grade_id"]] = float(meta.get("points", 0))
         elif meta.get("grade"):
             manual += float(meta.get("points", 0))
-    return _Assignment(aid, release, imports, solutions, tests, maxes, manual)
+    try:
+        references = reference_map(src_nb)
+    except Exception as err:  # noqa: BLE001 -- the flag is an aid; grading goes on without it
+        log.warning("%s: no delegation check (%s: %s)", aid, err.__class__.__name__, err)
+        references = {}
+    return _Assignment(aid, release, imports, solutions, tests, maxes, manual, exercise_titles(src_nb), references)
 
 
 def _hidden_paths(extra: list[Path]) -> list[str]:
@@ -290,11 +301,14 @@ class _Grader:
             row = _zero_row(a, student, f"not graded: {err}", [str(err)])
             self._feedback(row, a, None)
             return row
+        flags = _delegation(clean, a)
         root = self.work / f"{student}__{a.aid}"
         try:
-            return self._autograde(root, a, student, clean, problems, t0)
+            row = self._autograde(root, a, student, clean, problems, t0)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+        row.flags = flags
+        return row
 
     def _autograde(self, root: Path, a: _Assignment, student: str, clean, problems: list[str],
                    t0: float) -> GradeRow:
@@ -348,7 +362,7 @@ class _Grader:
     def _feedback(self, row: GradeRow, a: _Assignment, executed) -> None:
         if self.feedback_dir is None:
             return
-        cells = cell_feedback(executed, row.cells, a.max_scores, a.test_sources)
+        cells = cell_feedback(executed, row.cells, a.max_scores, a.test_sources, a.titles)
         notes = [p for p in row.problems if not p.startswith("nbgrader")]
         if row.status.startswith("not graded"):
             notes.insert(0, "This notebook could not be graded: " + row.status.removeprefix("not graded: "))
@@ -356,17 +370,43 @@ class _Grader:
                        row.score, row.max_score, cells, notes, row.manual_max_score)
 
 
-def _write_csv(rows: list[GradeRow], out: Path) -> None:
-    cell_names = sorted({c for r in rows for c in r.cells})
+def _delegation(nb, a: _Assignment) -> list[str]:
+    """Exercises of a sanitised submission that reach their reference, as ``name: how``."""
+    if not a.references:
+        return []
+    try:
+        return [f"{f.exercise}: {f.how} {f.reference}" for f in find_delegation(nb, a.references)]
+    except Exception as err:  # noqa: BLE001 -- never stops grading
+        return [f"(delegation check failed: {err.__class__.__name__})"]
+
+
+def cell_column(notebook: str, cell: str) -> str:
+    """CSV column of a graded test cell: ``06_hmax:test_decode`` (unique across notebooks)."""
+    return f"{notebook}:{cell}"
+
+
+#: The fixed columns of ``grades.csv``, before the per-exercise ones.
+CSV_COLUMNS = ["student", "notebook", "score", "max_score", "manual_max_score", "status", "flags"]
+
+
+def write_csv(rows: list[GradeRow], out: Path) -> None:
+    """Write ``grades.csv``: fixed columns, then one per graded test cell in notebook order."""
+    columns: list[str] = []
+    for nb in sorted({r.notebook for r in rows}):
+        for r in rows:
+            if r.notebook == nb:
+                columns += [cell_column(nb, c) for c in r.cells if cell_column(nb, c) not in columns]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["student", "notebook", "score", "max_score", "manual_max_score", "status", *cell_names])
+        w.writerow([*CSV_COLUMNS, *columns])
         for r in rows:
+            cells = {cell_column(r.notebook, c): v for c, v in r.cells.items()}
+            flags = "; ".join(f.split(":", 1)[0] for f in r.flags)
             w.writerow(
                 [r.student, r.notebook, f"{r.score:g}", f"{r.max_score:g}", f"{r.manual_max_score:g}",
-                 r.status, *(f"{r.cells[c]:g}" if c in r.cells else "" for c in cell_names)]
+                 r.status, flags, *(f"{cells[c]:g}" if c in cells else "" for c in columns)]
             )
     tmp.replace(out)
 
@@ -377,6 +417,8 @@ def _write_log(path: Path, general: list[str], rows: list[GradeRow]) -> None:
     for r in rows:
         for p in r.problems:
             lines.append(f"{r.student}/{r.notebook}: {p}")
+        for f in r.flags:
+            lines.append(f"{r.student}/{r.notebook}: delegation: {f}")
     if len(lines) == 1 + len(general):
         lines.append("no problem met")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -400,7 +442,8 @@ def grade(
         The class's submissions; only read, never modified.
     out : Path
         The CSV to write: columns ``student, notebook, score, max_score, manual_max_score,
-        status`` and one per auto-graded test cell. ``score``/``max_score`` count the
+        status, flags`` and one per auto-graded test cell (``notebook:test_id``); ``flags``
+        names the exercises whose function calls or copies their reference. ``score``/``max_score`` count the
         auto-graded points; "Think!" answers add ``manual_max_score`` points graded by hand.
         The log of problems is written next to it (same name, ``.log``).
     notebook_dir : Path
@@ -472,6 +515,6 @@ def grade(
             grader.close()
             if grader.zygote is not None:
                 _stop(grader.zygote)
-    _write_csv(rows, out)
+    write_csv(rows, out)
     _write_log(out.with_suffix(".log"), general, rows)
     return rows

@@ -65,8 +65,9 @@ def test_grading_round_trip(tmp_path, released, nb_path):
     for r in rows.values():
         assert r["notebook"] == nb_path.stem
         assert float(r["max_score"]) > 0
-    cells = [k for k in rows["instructor"] if k.startswith("test_")]
-    assert cells, "the CSV has a column per graded exercise"
+    cells = [k for k in rows["instructor"] if k.startswith(f"{nb_path.stem}:test_")]
+    assert cells, "the CSV has a column per graded exercise, named notebook:test"
+    assert all(r["flags"] == "" for r in rows.values()), "the instructor's answers call no reference"
     assert float(rows["untouched"]["score"]) == 0, rows["untouched"]
     assert all(float(rows["untouched"][c]) == 0 for c in cells)
     assert float(rows["instructor"]["score"]) == float(rows["instructor"]["max_score"]), rows["instructor"]

@@ -267,7 +267,7 @@ def batch(course, tmp_path_factory):
 
 def _score(batch, student):
     r = batch["table"][student]
-    return float(r["test_rate_step"]), float(r["test_speed"])
+    return float(r[f"{AID}:test_rate_step"]), float(r[f"{AID}:test_speed"])
 
 
 def _feedback(batch, student) -> str:

@@ -1,0 +1,291 @@
+"""The student bundle: everything a student receives, and nothing of the instructor's.
+
+``python3 tasks.py bundle [--out DIR] [--force]`` (or ``python -m course bundle``) writes
+
+``DIR/brain-models/``
+    ``notebooks/NN_name.ipynb``  the student release (:func:`course.release.release`: solution
+                                 stubs, no hidden test, no output)
+    ``helpers/``                 the library the notebooks import (models, figures, visible checks)
+    ``data/``                    the shipped data
+    ``requirements.txt``         the pinned packages a student needs (no test or grading tool)
+    ``pyproject.toml``           makes ``helpers`` installable (``pip install -e .``)
+    ``tasks.py``                 ``python3 tasks.py lab``: create ``.venv``, install, open JupyterLab
+    ``README.md``                the student's instructions
+``DIR/brain-models.zip``
+    the same folder, zipped for the LMS.
+
+Nothing else is copied: no instructor notebook, no notebook source, no test suite, no grading
+tooling (this package), no ``tools/``. Before the zip is written every file is searched for
+nbgrader's solution and hidden-test markers; a hit stops the build. An existing bundle is never
+overwritten without ``force``.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .nbgrader_course import REPO_NOTEBOOKS, REPO_ROOT
+from .release import release
+
+__all__ = ["BUNDLE_NAME", "LEAK_MARKERS", "TEST_ONLY_PACKAGES", "build_bundle", "student_requirements",
+           "find_markers"]
+
+#: Name of the bundle's folder (and of its zip file).
+BUNDLE_NAME = "brain-models"
+#: Text that must never reach a student.
+LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+#: Pinned packages that only the test suite and the grading need. Nothing in ``helpers`` or
+#: in the released notebooks imports them (``tests/test_bundle.py`` executes every released
+#: notebook in an environment without them). nbclient, nbconvert and nbformat stay: JupyterLab
+#: itself runs on them.
+TEST_ONLY_PACKAGES = frozenset({"nbgrader", "nbval", "pytest", "pytest-timeout", "pytest-xdist", "playwright"})
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
+_TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".toml", ".json", ".cfg", ".yml", ".yaml", ".html", ".csv"}
+
+_PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "brain-models-helpers"
+version = "{version}"
+description = "Helpers for the exercises on task-driven models of the brain"
+requires-python = ">=3.11"
+dependencies = []  # the pinned environment lives in requirements.txt
+
+[tool.setuptools.packages.find]
+include = ["helpers*"]
+"""
+
+_TASKS = '''\
+#!/usr/bin/env python3
+"""Set up the environment and open the notebooks -- one command.
+
+    python3 tasks.py lab      # create .venv (first time: a few minutes), install, open JupyterLab
+    python3 tasks.py setup    # only create .venv and install
+
+Needs only Python 3.11 with its standard library. The environment is .venv/ in this folder,
+installed from requirements.txt plus the helpers package (pip install -e .); it is installed
+again only when requirements.txt or pyproject.toml change.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed"
+
+
+def _fingerprint() -> str:
+    h = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        h.update((ROOT / name).read_bytes())
+    return h.hexdigest()
+
+
+def setup() -> None:
+    """Create .venv and install the pinned requirements and the helpers package."""
+    if sys.version_info[:2] != (3, 11):
+        print(f"warning: the pins are tested on Python 3.11, this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV}")
+        venv.create(VENV, with_pip=True)
+    if STAMP.exists() and STAMP.read_text() == _fingerprint():
+        return
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(ROOT / "requirements.txt")], check=True)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+    STAMP.write_text(_fingerprint())
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("lab", "setup"):
+        print(__doc__)
+        return 2
+    setup()
+    if argv[0] == "setup":
+        return 0
+    env = dict(os.environ, PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""), VIRTUAL_ENV=str(VENV))
+    cmd = [str(PY), "-m", "jupyter", "lab", str(ROOT / "notebooks"), *argv[1:]]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers run as root
+        cmd.append("--allow-root")
+    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+'''
+
+_README = """\
+# Task-driven models of the brain: exercises
+
+Seven Jupyter notebooks that follow the lecture "Task-driven models" exercise by exercise:
+engineer and then learn path integration (ring attractors, grid cells in a trained RNN),
+compare the two circuits, and see how max and sum pooling (HMAX) explain invariant object
+recognition and why object identity is linearly decodable from IT.
+
+{table}
+
+## Set up (once) and open the notebooks
+
+You need Python 3.11, nothing else. In a terminal, in this folder:
+
+```bash
+python3 tasks.py lab
+```
+
+The first time this creates `.venv/` here and installs the pinned packages (a few minutes);
+then it opens JupyterLab on `notebooks/`. Run the same command next time.
+
+By hand, or on a JupyterHub (in a terminal there, without the `venv` line):
+
+```bash
+python3 -m venv .venv
+.venv/bin/python -m pip install -r requirements.txt
+.venv/bin/python -m pip install --no-deps -e .
+.venv/bin/python -m jupyter lab notebooks
+```
+
+(On Windows the folder is `.venv\\Scripts\\` instead of `.venv/bin/`.)
+
+## Working on a notebook
+
+* Run the cells from the top. An exercise is a function whose body reads
+  `raise NotImplementedError()`: replace that line with your code.
+* The cell below an exercise checks your function and tells you what it expected, what came
+  back and a hint. Do not edit or delete these test cells: they are put back as they were
+  when the notebook is graded, and the grader runs further tests you do not see.
+* While your function is not finished, the cell after the test uses a reference version and
+  says so, so the rest of the notebook still runs and draws its figures.
+* "Think!" cells ask for a few sentences: replace `YOUR ANSWER HERE` with your answer.
+  They are graded by hand.
+* `FULL = False` in the setup cell keeps every notebook to about a minute on a laptop;
+  `FULL = True` runs the long versions.
+
+## Handing in
+
+Upload the notebook files themselves (`notebooks/01_rnn_basics.ipynb`, ...), with their names
+unchanged, where your course asks for them. Save before you upload.
+
+The `helpers` package holds the models, figures and checks the notebooks use; `data/` holds
+the small files they load (see `data/README.md`).
+"""
+
+_TITLES = {
+    "01_rnn_basics": "what does a rate RNN do; stability, chaos and the spectral radius",
+    "02_bptt": "how gradients flow back in time; why they vanish or explode; gating",
+    "03_ring_attractors": "how to *engineer* head-direction path integration with a ring attractor",
+    "04_grid_cell_rnn": "how to *learn* path integration: grid cells in a Sorscher-style RNN",
+    "05_mexican_hat": "are engineered and learned solutions the same circuit?",
+    "06_hmax": "how max and sum pooling give invariance and selectivity",
+    "07_v4_vs_it_decoding": "why object identity is linearly decodable from IT but less from V4",
+}
+
+
+def _package_name(line: str) -> str | None:
+    line = line.split("#", 1)[0].strip()
+    if not line or line.startswith("-"):
+        return None
+    m = re.match(r"[A-Za-z0-9._-]+", line)
+    return m.group(0).lower().replace("_", "-") if m else None
+
+
+def student_requirements(text: str) -> str:
+    """The requirements file without the packages only tests and grading need.
+
+    Parameters
+    ----------
+    text : str
+        Contents of the repository's pinned ``requirements.txt``.
+    """
+    out = ["# Pinned environment of the exercises (Python 3.11); every notebook runs on a CPU."]
+    for line in text.splitlines():
+        name = _package_name(line)
+        if name is None:
+            continue
+        if name not in TEST_ONLY_PACKAGES:
+            out.append(line.strip())
+    return "\n".join(out) + "\n"
+
+
+def find_markers(folder: Path) -> list[str]:
+    """``path: marker`` for every leak marker found in a text file below ``folder``."""
+    hits = []
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file() or path.suffix not in _TEXT_SUFFIXES:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits += [f"{path.relative_to(folder)}: {m}" for m in LEAK_MARKERS if m in text]
+    return hits
+
+
+def _readme(notebooks: list[Path]) -> str:
+    rows = ["| # | notebook | the question it answers |", "|---|----------|-------------------------|"]
+    for nb in notebooks:
+        rows.append(f"| {nb.stem[:2]} | `{nb.stem}` | {_TITLES.get(nb.stem, '')} |")
+    return _README.format(table="\n".join(rows))
+
+
+def _zip(folder: Path, dest: Path) -> None:
+    tmp = dest.with_name(dest.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, Path(folder.name) / path.relative_to(folder))
+    tmp.replace(dest)
+
+
+def build_bundle(out: Path, notebook_dir: Path = REPO_NOTEBOOKS, force: bool = False) -> tuple[Path, Path]:
+    """Write the student bundle into ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        Destination folder; receives ``brain-models/`` and ``brain-models.zip``.
+    notebook_dir : Path
+        The instructor notebooks (with solutions and hidden tests) to release.
+    force : bool
+        Replace a bundle already in ``out``; without it an existing one is an error.
+
+    Returns
+    -------
+    (Path, Path)
+        The bundle's folder and its zip file.
+    """
+    out = Path(out)
+    folder, archive = out / BUNDLE_NAME, out / f"{BUNDLE_NAME}.zip"
+    existing = [p for p in (folder, archive) if p.exists()]
+    if existing and not force:
+        raise FileExistsError(f"{existing[0]} exists; choose another --out or pass --force to replace it")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".bundle-", dir=out) as tmp:
+        stage = Path(tmp) / BUNDLE_NAME
+        notebooks = release(stage / "notebooks", notebook_dir)
+        shutil.copytree(REPO_ROOT / "helpers", stage / "helpers", ignore=_IGNORE)
+        shutil.copytree(REPO_ROOT / "data", stage / "data", ignore=_IGNORE)
+        reqs = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8")
+        (stage / "requirements.txt").write_text(student_requirements(reqs), encoding="utf-8")
+        version = re.search(r'^version\s*=\s*"([^"]+)"', (REPO_ROOT / "pyproject.toml").read_text(), re.M)
+        (stage / "pyproject.toml").write_text(_PYPROJECT.format(version=version.group(1) if version else "0.1.0"))
+        (stage / "tasks.py").write_text(_TASKS, encoding="utf-8")
+        (stage / "README.md").write_text(_readme(sorted(notebooks)), encoding="utf-8")
+        leaks = find_markers(stage)
+        if leaks:
+            raise RuntimeError("the bundle would hold instructor text, not written: " + "; ".join(leaks))
+        for p in existing:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        stage.rename(folder)
+    _zip(folder, archive)
+    return folder, archive
