@@ -5,6 +5,7 @@
     python3 tasks.py test     # create .venv (first time), install, run the whole test suite
     python3 tasks.py test --quick   # the same without executing whole notebooks (a few minutes)
     python3 tasks.py handout [--release]   # the executed notebooks as a static HTML site
+    python3 tasks.py bundle [--out DIR] [--force]   # what students receive: DIR/brain-models/ and .zip
 
 Needs only Python 3.11 with its standard library. The environment is .venv/ in this folder,
 installed from requirements.txt plus this package (pip install -e .); it is reinstalled
@@ -50,7 +51,7 @@ def setup() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("lab", "test", "setup", "handout"):
+    if not argv or argv[0] not in ("lab", "test", "setup", "handout", "bundle"):
         print(__doc__)
         return 2
     setup()
@@ -69,6 +70,8 @@ def main(argv: list[str]) -> int:
         cmd = [str(PY), "-m", "pytest", *args]
     elif argv[0] == "handout":
         cmd = [str(PY), str(ROOT / "tools" / "handout.py"), *argv[1:]]
+    elif argv[0] == "bundle":  # the student bundle (course/bundle.py); default --out bundle/
+        cmd = [str(PY), "-m", "course", "bundle", *argv[1:]]
     else:
         return 0
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode

@@ -148,6 +148,7 @@ python3 tasks.py lab
 
 The first time this creates `.venv/` here and installs the pinned packages (a few minutes);
 then it opens JupyterLab on `notebooks/`. Run the same command next time.
+`python3 tasks.py setup` does the installation only.
 
 By hand, or on a JupyterHub (in a terminal there, without the `venv` line):
 

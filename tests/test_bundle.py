@@ -1,0 +1,147 @@
+"""The student bundle: nothing of the instructor's in it, and it works on its own.
+
+The bundle is searched file by file (and inside its zip) for nbgrader's solution and
+hidden-test markers and for every line of every hidden test; then it is set up in a fresh
+virtual environment exactly as its README says and every released notebook runs to the end
+(the untouched exercises fall back to the reference).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.bundle import BUNDLE_NAME, LEAK_MARKERS, TEST_ONLY_PACKAGES, build_bundle
+from course.submission import hidden_region
+
+from .conftest import NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+STUDENT_FILES = {"README.md", "requirements.txt", "pyproject.toml", "tasks.py", "notebooks", "helpers", "data"}
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundle")
+    folder, archive = build_bundle(out, NOTEBOOKS)
+    return folder, archive
+
+
+def _files(bundle) -> dict[str, bytes]:
+    """Every file of the folder and of the zip, by a name saying where it is."""
+    folder, archive = bundle
+    files = {f"folder:{p.relative_to(folder)}": p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    with zipfile.ZipFile(archive) as zf:
+        files.update({f"zip:{name}": zf.read(name) for name in zf.namelist() if not name.endswith("/")})
+    return files
+
+
+def _secret_lines() -> list[str]:
+    """Lines of the hidden tests that appear nowhere else in the instructor notebooks."""
+    secret = set()
+    for path in NBS:
+        nb = nbformat.read(path, as_version=4)
+        visible = []
+        for cell in nb.cells:
+            start, hidden = hidden_region(cell.source)
+            lines = cell.source.splitlines()
+            visible += [ln.strip() for ln in lines[:start]]
+            secret.update(ln.strip() for ln in hidden)
+        secret -= set(visible)
+    return sorted(s for s in secret if len(s) >= 20 and not s.startswith("#"))
+
+
+def test_bundle_holds_only_what_students_need(bundle):
+    folder, archive = bundle
+    assert {p.name for p in folder.iterdir()} == STUDENT_FILES
+    assert sorted(p.name for p in (folder / "notebooks").iterdir()) == [p.name for p in NBS]
+    assert not list(folder.rglob("__pycache__")) and not (folder / "helpers" / "course").exists()
+    with zipfile.ZipFile(archive) as zf:
+        names = {n for n in zf.namelist() if not n.endswith("/")}
+    assert names == {f"{BUNDLE_NAME}/{p.relative_to(folder)}" for p in folder.rglob("*") if p.is_file()}
+    reqs = (folder / "requirements.txt").read_text().splitlines()
+    pinned = {ln.split("==")[0].lower() for ln in reqs if "==" in ln}
+    assert not pinned & TEST_ONLY_PACKAGES and {"torch", "numpy", "jupyterlab", "ipykernel"} <= pinned
+    repo = set((ROOT / "requirements.txt").read_text().splitlines())
+    assert all(ln in repo for ln in reqs if "==" in ln), "the same pins as the repository"
+
+
+def test_no_solution_no_hidden_test_anywhere(bundle):
+    files = _files(bundle)
+    secrets = _secret_lines()
+    assert len(secrets) > 40  # the hidden tests of all notebooks
+    hits = [f"{name}: {marker}" for name, data in files.items() for marker in LEAK_MARKERS
+            if marker.encode() in data]
+    hits += [f"{name}: {line}" for name, data in files.items() for line in secrets if line.encode() in data]
+    assert hits == []
+
+
+def test_existing_bundle_is_never_overwritten(bundle):
+    folder, archive = bundle
+    with pytest.raises(FileExistsError, match="--force"):
+        build_bundle(folder.parent, NOTEBOOKS)
+
+
+_EXECUTE = r"""
+import json, sys, time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+
+def run(path):
+    nb = nbformat.read(path, as_version=4)
+    t0 = time.monotonic()
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    fell_back = sum("reference" in o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []))
+    return {"notebook": path.name, "seconds": round(time.monotonic() - t0), "fallback_lines": fell_back}
+
+paths = sorted(Path(sys.argv[1]).glob("*.ipynb"))
+with ThreadPoolExecutor(2) as pool:
+    print(json.dumps(list(pool.map(run, paths))))
+"""
+
+
+@pytest.mark.notebook
+@pytest.mark.timeout(1500)
+def test_bundle_sets_up_and_runs_every_notebook_on_its_own(bundle, tmp_path):
+    folder, _ = bundle
+    readme = (folder / "README.md").read_text()
+    assert "python3 tasks.py lab" in readme and "python3 tasks.py setup" in readme
+    # a clean environment: no variable of this repository's .venv, no PYTHONPATH
+    env = {"PATH": os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep)
+                                   if ".venv" not in p),
+           "HOME": os.environ.get("HOME", str(tmp_path)), "LANG": "C.UTF-8"}
+    for key in ("PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_CERT", "PIP_DEFAULT_TIMEOUT",
+                "PIP_CONSTRAINT", "PIP_DISABLE_PIP_VERSION_CHECK", "SSL_CERT_FILE", "OMP_NUM_THREADS",
+                "TORCH_THREADS"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    base = getattr(sys, "_base_executable", sys.executable)  # the Python 3.11 this venv was made from
+    setup = subprocess.run([base, "tasks.py", "setup"], cwd=folder, env=env, capture_output=True, text=True,
+                           timeout=900)
+    assert setup.returncode == 0, setup.stdout[-3000:] + setup.stderr[-3000:]
+    py = folder / ".venv" / "bin" / "python"
+    where = subprocess.run([py, "-c", "import helpers, importlib.util as u; print(helpers.__file__); "
+                            "print(u.find_spec('course'), u.find_spec('nbgrader'), u.find_spec('pytest'))"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert where.returncode == 0, where.stderr
+    helpers_file, specs = where.stdout.splitlines()
+    assert Path(helpers_file).resolve().is_relative_to(folder.resolve())
+    assert specs == "None None None", "no grading tool and no test tool in the student's environment"
+    run = subprocess.run([py, "-c", _EXECUTE, str(folder / "notebooks")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    print(results)
+    assert [r["notebook"] for r in results] == [p.name for p in NBS]
+    assert all(r["fallback_lines"] > 0 for r in results), results  # the stubs fell back to the reference
