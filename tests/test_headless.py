@@ -23,13 +23,13 @@ CELL_TIMEOUT_S = 240
 
 #: ``image/png`` outputs of each executed source notebook.
 FIGURES = {
-    "01_rnn_basics": 9,
-    "02_bptt": 7,
-    "03_ring_attractors": 12,
+    "01_rnn_basics": 6,
+    "02_bptt": 5,
+    "03_ring_attractors": 10,
     "04_grid_cell_rnn": 10,
-    "05_mexican_hat": 9,
-    "06_hmax": 9,
-    "07_v4_vs_it_decoding": 6,
+    "05_mexican_hat": 5,
+    "06_hmax": 6,
+    "07_v4_vs_it_decoding": 5,
 }
 
 #: A code cell that draws: it makes a figure (``fig = ...``), shows one, or builds an explorer.
