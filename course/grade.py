@@ -375,7 +375,7 @@ def _delegation(nb, a: _Assignment) -> list[str]:
     if not a.references:
         return []
     try:
-        return [f"{f.exercise}: {f.how} {f.reference}" for f in find_delegation(nb, a.references)]
+        return [str(f) for f in find_delegation(nb, a.references)]
     except Exception as err:  # noqa: BLE001 -- never stops grading
         return [f"(delegation check failed: {err.__class__.__name__})"]
 
@@ -403,7 +403,7 @@ def write_csv(rows: list[GradeRow], out: Path) -> None:
         w.writerow([*CSV_COLUMNS, *columns])
         for r in rows:
             cells = {cell_column(r.notebook, c): v for c, v in r.cells.items()}
-            flags = "; ".join(f.split(":", 1)[0] for f in r.flags)
+            flags = "; ".join(m.group(1) if (m := re.match(r"exercise '([^']+)'", f)) else f for f in r.flags)
             w.writerow(
                 [r.student, r.notebook, f"{r.score:g}", f"{r.max_score:g}", f"{r.manual_max_score:g}",
                  r.status, flags, *(f"{cells[c]:g}" if c in cells else "" for c in columns)]

@@ -53,7 +53,7 @@ def test_feedback_in_notebook_order_under_exercise_titles(tmp_path):
 def test_csv_columns_are_unambiguous(tmp_path):
     rows = [GradeRow("alice", "06_hmax", 1, 2, 1, cells={"test_gabor": 1.0, "test_decode": 0.0}),
             GradeRow("alice", "07_v4_vs_it_decoding", 2, 2, 1, cells={"test_decode": 2.0},
-                     flags=["decode: calls helpers.decoding.cross_validated_accuracy"])]
+                     flags=["exercise 'decode' calls helpers.decoding.cross_validated_accuracy"])]
     write_csv(rows, tmp_path / "g.csv")
     table = list(csv.DictReader(open(tmp_path / "g.csv")))
     assert list(table[0])[-3:] == ["06_hmax:test_gabor", "06_hmax:test_decode", "07_v4_vs_it_decoding:test_decode"]

@@ -192,6 +192,8 @@ def _submissions(course: Path, subs: Path) -> None:
     cases = {
         "untouched": nbformat.read(rel, as_version=4),
         "correct": _make(rel),
+        "delegates": _make(rel, "from helpers.rnn import rate_step as _ref\n"
+                                "def rate_step(W, r, I, sigma=np.tanh):\n    return _ref(W, r, I, sigma)"),
         "dup_cells": None,
         "deleted_tests": None,
         "edited_tests": None,
@@ -289,6 +291,13 @@ def test_round_trip(batch):
     assert "correct" not in batch["problems"] and "instructor" not in batch["problems"], batch["log"]
     if os.geteuid() == 0:
         assert "not running as root" not in batch["log"]
+
+
+def test_delegation_is_flagged_in_the_table_and_the_log(batch):
+    r = batch["table"]["delegates"]
+    assert float(r["score"]) == 5 and r["flags"] == "rate_step", r  # the tests cannot tell; the flag can
+    assert batch["problems"]["delegates"] == ["delegation: exercise 'rate_step' calls helpers.rnn.rate_step"]
+    assert batch["table"]["correct"]["flags"] == "" and batch["table"]["untouched"]["flags"] == ""
 
 
 def test_broken_json_is_reported_not_fatal(batch):
