@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,8 +191,6 @@ def written_pages(submissions: Path, out: Path, notebook_dir: Path = REPO_NOTEBO
         w.writerow(POINTS_COLUMNS)
         w.writerows(sorted(rows, key=lambda r: (r[1], [q.name for q in qs].index(r[2]), r[0])))
     tmp.replace(points_csv)
-    (out / "questions.json").write_text(json.dumps(
-        {q.notebook + ":" + q.name: q.points for q in qs}, indent=1), encoding="utf-8")
     return pages, points_csv, problems
 
 
