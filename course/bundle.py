@@ -150,7 +150,7 @@ The first time this creates `.venv/` here and installs the pinned packages (a fe
 then it opens JupyterLab on `notebooks/`. Run the same command next time.
 `python3 tasks.py setup` does the installation only.
 
-By hand, or on a JupyterHub (in a terminal there, without the `venv` line):
+The same by hand (on Windows the folder is `.venv\\Scripts\\` instead of `.venv/bin/`):
 
 ```bash
 python3 -m venv .venv
@@ -159,7 +159,13 @@ python3 -m venv .venv
 .venv/bin/python -m jupyter lab notebooks
 ```
 
-(On Windows the folder is `.venv\\Scripts\\` instead of `.venv/bin/`.)
+On a JupyterHub, open a terminal in this folder and install into your own account, then open
+the notebooks from the file browser:
+
+```bash
+python3 -m pip install --user -r requirements.txt
+python3 -m pip install --user --no-deps -e .
+```
 
 ## Working on a notebook
 
@@ -169,7 +175,9 @@ python3 -m venv .venv
   back and a hint. Do not edit or delete these test cells: they are put back as they were
   when the notebook is graded, and the grader runs further tests you do not see.
 * While your function is not finished, the cell after the test uses a reference version and
-  says so, so the rest of the notebook still runs and draws its figures.
+  says so, so the rest of the notebook still runs and draws its figures. Your answer itself
+  must be your own code: an exercise that calls or copies that reference is reported to the
+  graders.
 * "Think!" cells ask for a few sentences: replace `YOUR ANSWER HERE` with your answer.
   They are graded by hand.
 * `FULL = False` in the setup cell keeps every notebook to about a minute on a laptop;
