@@ -213,35 +213,28 @@ def test_notebook_in_jupyterlab(lab, variant, name):
 
 
 @pytest.mark.notebook
-def test_rendered_handout_shows_its_figures(tmp_path):
+def test_rendered_handout_shows_its_figures(lab, tmp_path):
     """The handout (tools/handout.py) of one notebook, opened from disk as a reader would:
-    the index links the page, and every figure of the page is decoded by the browser."""
-    reason = missing_browser_reason()
-    if reason:
-        if _in_ci():
-            pytest.fail(f"browser test required under CI: {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
+    the index links the page, and every figure of the page is decoded by the browser.
+    (It uses the browser of the JupyterLab tests: one Playwright per process.)"""
     from tools import handout
+
+    from .test_headless import FIGURES
 
     index = handout.build(tmp_path / "site", only=["03"], log=lambda line: None)
     page_file = tmp_path / "site" / "instructor" / "03_ring_attractors.html"
-    from .test_headless import FIGURES
-    with sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(index.as_uri())
-            links = page.locator("a").evaluate_all("els => els.map(e => e.href)")
-            assert page_file.as_uri() in links, f"index does not link the page: {links}"
-            page.goto(page_file.as_uri())
-            page.wait_for_load_state("load")
-            images = page.locator("img").evaluate_all(
-                "els => els.map(e => ({complete: e.complete, width: e.naturalWidth}))")
-            assert images and all(im["complete"] and im["width"] > 0 for im in images), images
-            assert len(images) == FIGURES["03_ring_attractors"], images
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS.parent / "handout_03.png"))
-        finally:
-            browser.close()
+    page = lab.context.new_page()
+    try:
+        page.goto(index.as_uri())
+        links = page.locator("a").evaluate_all("els => els.map(e => e.href)")
+        assert page_file.as_uri() in links, f"index does not link the page: {links}"
+        page.goto(page_file.as_uri())
+        page.wait_for_load_state("load")
+        images = page.locator("img").evaluate_all(
+            "els => els.map(e => ({complete: e.complete, width: e.naturalWidth}))")
+        assert images and all(im["complete"] and im["width"] > 0 for im in images), images
+        assert len(images) == FIGURES["03_ring_attractors"], images
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "handout_03.png"))
+    finally:
+        page.close()
