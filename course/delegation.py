@@ -41,6 +41,7 @@ import functools
 import importlib
 import inspect
 import textwrap
+import threading
 from dataclasses import dataclass
 
 import nbformat
@@ -53,6 +54,10 @@ __all__ = ["Flag", "MIN_COPY_NODES", "reference_map", "find_delegation"]
 #: compared for copying.
 MIN_COPY_NODES = 30
 _PACKAGE = "helpers"
+#: The grader analyses submissions from several threads; the analysis imports the reference
+#: modules (and fills caches) on first use, which must not happen twice at once (a concurrent
+#: first import of the same extension modules raised SystemError in one grading run).
+_LOCK = threading.RLock()
 _NOT_REFERENCES = ("helpers.checks",)
 
 
@@ -152,6 +157,11 @@ def _environment(trees: list[ast.AST], package: str = "") -> dict[str, str]:
 @functools.lru_cache(maxsize=None)
 def _object(path: str):
     """The object a dotted path names (importing ``helpers`` modules), or None."""
+    with _LOCK:
+        return _import_object(path)
+
+
+def _import_object(path: str):
     parts = path.split(".")
     for i in range(len(parts), 0, -1):
         try:
@@ -352,6 +362,11 @@ def find_delegation(nb: nbformat.NotebookNode, references: dict[str, list[str]])
     references : dict
         :func:`reference_map` of the instructor notebook.
     """
+    with _LOCK:  # one analysis at a time: see _LOCK
+        return _find_delegation(nb, references)
+
+
+def _find_delegation(nb: nbformat.NotebookNode, references: dict[str, list[str]]) -> list[Flag]:
     trees = [tree for _, tree in _cells(nb)]
     env = _environment(trees)
     functions: dict[str, ast.FunctionDef] = {}
