@@ -893,10 +893,7 @@ def benchmark_step_speed(
         opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
 
         def fast(model=model, opt=opt) -> None:
-            loss, _, _ = _loss(model, make_batch(model.config, model.centers, rng))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            _train_step(model, opt, make_batch(model.config, model.centers, rng))
 
         runners[f"fast_{prec}"] = fast
     for run in runners.values():  # warm-up
