@@ -24,7 +24,7 @@ from torch import nn
 from .paths import DATA_DIR
 from .torch_setup import use_threads
 from .training import fit
-from .validation import check_int, check_positive, check_rng
+from .validation import check_rng, check_scalar
 
 __all__ = [
     "heading_trajectories",
@@ -57,9 +57,9 @@ def heading_trajectories(
     theta : (batch, T + 1) float32 array
         Heading in [-pi, pi), ``theta[:, 0]`` uniform.
     """
-    batch = check_int(batch, "batch", minimum=1)
-    T = check_int(T, "T", minimum=1)
-    omega_std = check_positive(omega_std, "omega_std")
+    batch = check_scalar(batch, "batch", int, min_val=1)
+    T = check_scalar(T, "T", int, min_val=1)
+    omega_std = check_scalar(omega_std, "omega_std", min_val=0, include_boundaries="neither")
     rng = check_rng(seed)
     omega = np.empty((batch, T))
     w = omega_std * rng.standard_normal(batch)
@@ -156,11 +156,11 @@ def train_angular_integrator(
     -------
     IntegratorResult
     """
-    n_hidden = check_int(n_hidden, "n_hidden", minimum=2)
-    n_out = check_int(n_out, "n_out", minimum=3)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_positive(lr, "lr")
-    weight_decay = check_positive(weight_decay, "weight_decay", strict=False)
+    n_hidden = check_scalar(n_hidden, "n_hidden", int, min_val=2)
+    n_out = check_scalar(n_out, "n_out", int, min_val=3)
+    steps = check_scalar(steps, "steps", int, min_val=1)
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
+    weight_decay = check_scalar(weight_decay, "weight_decay", min_val=0)
     use_threads()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from .validation import as_array, check_int, check_positive, check_rng, check_square
+from .validation import as_array, check_rng, check_scalar, check_square
 
 __all__ = [
     "PARAM_NAMES",
@@ -62,10 +62,10 @@ def init_params(
     dict
         ``W_rec`` (N, N), ``W_in`` (N, K), ``b`` (N,), ``W_out`` (M, N), float64.
     """
-    n_in = check_int(n_in, "n_in", minimum=1)
-    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
-    n_out = check_int(n_out, "n_out", minimum=1)
-    radius = check_positive(radius, "radius", strict=False)
+    n_in = check_scalar(n_in, "n_in", int, min_val=1)
+    n_hidden = check_scalar(n_hidden, "n_hidden", int, min_val=1)
+    n_out = check_scalar(n_out, "n_out", int, min_val=1)
+    radius = check_scalar(radius, "radius", min_val=0)
     rng = check_rng(seed)
     W = rng.standard_normal((n_hidden, n_hidden))
     W *= radius / np.max(np.abs(np.linalg.eigvals(W)))
@@ -169,7 +169,7 @@ def bptt_gradients(
     p = check_params(params)
     x0, inputs, targets = _check_data(p, x0, inputs, targets)
     T = inputs.shape[0]
-    K = T if truncation is None else check_int(truncation, "truncation", minimum=1)
+    K = T if truncation is None else check_scalar(truncation, "truncation", int, min_val=1)
     f, df = _sigma(sigma)
     xs = _forward(p, x0, inputs, sigma)
     rs, drs = f(xs), df(xs)
@@ -226,8 +226,8 @@ def finite_difference_gradients(
         For each parameter name: ``(flat_indices, derivatives)``, each (n_entries,).
     """
     p = check_params(params)
-    eps = check_positive(eps, "eps")
-    n_entries = check_int(n_entries, "n_entries", minimum=1)
+    eps = check_scalar(eps, "eps", min_val=0, include_boundaries="neither")
+    n_entries = check_scalar(n_entries, "n_entries", int, min_val=1)
     rng = check_rng(seed)
     out = {}
     for name, value in p.items():

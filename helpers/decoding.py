@@ -85,7 +85,7 @@ def image_splits(labels: Any, n_folds: int = 4, seed: Any = 0) -> list[Split]:
     from sklearn.model_selection import StratifiedKFold
 
     y = _labels(labels)
-    n_folds = val.check_int(n_folds, "n_folds", minimum=2)
+    n_folds = val.check_scalar(n_folds, "n_folds", int, min_val=2)
     smallest = np.unique(y, return_counts=True)[1].min()
     if smallest < n_folds:
         raise ValueError(f"n_folds must be <= the smallest class size ({smallest}), got {n_folds}")
@@ -117,7 +117,7 @@ def object_splits(objects: Any, categories: Any, n_folds: int = 4, seed: Any = 0
     c = _labels(categories, "categories")
     if c.shape != o.shape:
         raise ValueError(f"categories must have the shape of objects {o.shape}, got {c.shape}")
-    n_folds = val.check_int(n_folds, "n_folds", minimum=2)
+    n_folds = val.check_scalar(n_folds, "n_folds", int, min_val=2)
     rng = val.check_rng(seed)
     fold_of: dict[Any, int] = {}
     for cat in np.unique(c):
@@ -202,9 +202,9 @@ def decode_task(features: Any, category: Any, obj: Any, task: str = "category", 
 
 def site_counts(n_max: int, n_points: int = 7, minimum: int = 2) -> np.ndarray:
     """About ``n_points`` log-spaced, distinct site counts from ``minimum`` to ``n_max``."""
-    n_max = val.check_int(n_max, "n_max", minimum=1)
-    minimum = val.check_int(minimum, "minimum", minimum=1)
-    n_points = val.check_int(n_points, "n_points", minimum=1)
+    n_max = val.check_scalar(n_max, "n_max", int, min_val=1)
+    minimum = val.check_scalar(minimum, "minimum", int, min_val=1)
+    n_points = val.check_scalar(n_points, "n_points", int, min_val=1)
     minimum = min(minimum, n_max)
     return np.unique(np.round(np.geomspace(minimum, n_max, n_points)).astype(int))
 
@@ -231,7 +231,7 @@ def subsample_sites(features: Any, score: Callable[[np.ndarray], float], n_sites
     counts = np.asarray(n_sites, dtype=int).ravel()
     if counts.size == 0 or counts.min() < 1 or counts.max() > X.shape[1]:
         raise ValueError(f"n_sites must be counts between 1 and {X.shape[1]}, got {counts}")
-    n_resamples = val.check_int(n_resamples, "n_resamples", minimum=1)
+    n_resamples = val.check_scalar(n_resamples, "n_resamples", int, min_val=1)
     rng = val.check_rng(seed)
     acc = np.zeros((len(counts), n_resamples))
     for i, n in enumerate(counts):
@@ -279,7 +279,7 @@ def accuracy_vs_sites(
     counts = site_counts(X.shape[1]) if n_sites is None else np.asarray(n_sites, dtype=int)
     if counts.ndim != 1 or counts.size == 0 or counts.min() < 1 or counts.max() > X.shape[1]:
         raise ValueError(f"n_sites must be counts between 1 and {X.shape[1]}, got {counts}")
-    n_resamples = val.check_int(n_resamples, "n_resamples", minimum=1)
+    n_resamples = val.check_scalar(n_resamples, "n_resamples", int, min_val=1)
     rng = val.check_rng(seed)
     acc = subsample_sites(X, lambda x: decode_task(x, category, obj, task, n_folds, rng, split), counts,
                           n_resamples, rng)
@@ -322,9 +322,9 @@ def accuracy_by_level(
     """
     X = val.as_array(responses, "responses", ndim=2)
     lev = np.asarray(level)
-    n = X.shape[1] if n_sites is None else val.check_int(n_sites, "n_sites", minimum=1, maximum=X.shape[1])
+    n = X.shape[1] if n_sites is None else val.check_scalar(n_sites, "n_sites", int, min_val=1, max_val=X.shape[1])
     rng = val.check_rng(seed)
-    n_resamples = val.check_int(n_resamples, "n_resamples", minimum=1)
+    n_resamples = val.check_scalar(n_resamples, "n_resamples", int, min_val=1)
     cat, ob = np.asarray(category), np.asarray(obj)
     acc = np.zeros((len(levels), n_resamples))
     for i, L in enumerate(levels):

@@ -19,7 +19,7 @@ from torch import nn
 from .flipflop import TrainResult
 from .torch_setup import use_threads
 from .training import fit
-from .validation import check_int, check_positive, check_rng
+from .validation import check_rng, check_scalar
 
 __all__ = ["delayed_recall_batch", "RecallNet", "train_delayed_recall", "recall_accuracy"]
 
@@ -36,10 +36,10 @@ def delayed_recall_batch(
     standard deviation ``noise`` on the symbol channels (distractors to be ignored); channel
     ``n_symbols`` is the go cue at the last step.
     """
-    batch = check_int(batch, "batch", minimum=1)
-    delay = check_int(delay, "delay", minimum=0)
-    n_symbols = check_int(n_symbols, "n_symbols", minimum=2)
-    noise = check_positive(noise, "noise", strict=False)
+    batch = check_scalar(batch, "batch", int, min_val=1)
+    delay = check_scalar(delay, "delay", int, min_val=0)
+    n_symbols = check_scalar(n_symbols, "n_symbols", int, min_val=2)
+    noise = check_scalar(noise, "noise", min_val=0)
     rng = check_rng(seed)
     sym = rng.integers(0, n_symbols, size=batch)
     x = np.zeros((batch, delay + 2, n_symbols + 1), dtype=np.float32)
@@ -92,8 +92,8 @@ def train_delayed_recall(
     TrainResult
         ``model``, per-step cross-entropy ``losses`` (chance: ln n_symbols) and ``seconds``.
     """
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_positive(lr, "lr")
+    steps = check_scalar(steps, "steps", int, min_val=1)
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
     use_threads()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)

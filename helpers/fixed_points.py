@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .validation import as_array, check_int, check_positive
+from .validation import as_array, check_scalar
 
 __all__ = ["FixedPoints", "find_fixed_points", "speed"]
 
@@ -84,8 +84,8 @@ def find_fixed_points(
     """
     h0 = as_array(initial_states, "initial_states", ndim=2)
     q_fn = speed_of if speed is None else speed
-    iters = check_int(iters, "iters", minimum=1)
-    lr = check_positive(lr, "lr")
+    iters = check_scalar(iters, "iters", int, min_val=1)
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
     h = torch.tensor(h0, dtype=torch.float32, requires_grad=True)
     opt = torch.optim.Adam([h], lr=lr)
     # Adam's steps do not shrink by themselves: decay the rate 1000-fold so points converge

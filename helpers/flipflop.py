@@ -15,7 +15,7 @@ from torch import nn
 
 from .torch_setup import use_threads
 from .training import fit
-from .validation import check_in_range, check_int, check_positive, check_rng
+from .validation import check_rng, check_scalar
 
 __all__ = [
     "flipflop_batch", "FlipFlopRNN", "train_flipflop", "TrainResult", "memory_states", "visited_states",
@@ -45,10 +45,10 @@ def flipflop_batch(
         Pulses in {-1, 0, +1}; targets hold the last pulse's sign. Every channel pulses at
         step 0, so every target is defined from the start.
     """
-    batch = check_int(batch, "batch", minimum=1)
-    T = check_int(T, "T", minimum=1)
-    n_bits = check_int(n_bits, "n_bits", minimum=1)
-    p_pulse = check_in_range(p_pulse, "p_pulse", 0.0, 1.0)
+    batch = check_scalar(batch, "batch", int, min_val=1)
+    T = check_scalar(T, "T", int, min_val=1)
+    n_bits = check_scalar(n_bits, "n_bits", int, min_val=1)
+    p_pulse = check_scalar(p_pulse, "p_pulse", min_val=0.0, max_val=1.0)
     rng = check_rng(seed)
     pulse = rng.random((batch, T, n_bits)) < p_pulse
     pulse[:, 0] = True
@@ -118,9 +118,9 @@ def train_flipflop(
     TrainResult
         ``model``, per-step mean squared error ``losses`` and wall ``seconds``.
     """
-    n_hidden = check_int(n_hidden, "n_hidden", minimum=1)
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_positive(lr, "lr")
+    n_hidden = check_scalar(n_hidden, "n_hidden", int, min_val=1)
+    steps = check_scalar(steps, "steps", int, min_val=1)
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
     use_threads()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -150,7 +150,7 @@ def memory_states(
     -------
     (2**n_bits * repeats, n_hidden) array
     """
-    hold = check_int(hold, "hold", minimum=1)
+    hold = check_scalar(hold, "hold", int, min_val=1)
     rng = check_rng(seed)
     n_bits = model.readout.out_features
     codes = np.array(list(itertools.product([-1.0, 1.0], repeat=n_bits)), dtype=np.float32)

@@ -47,7 +47,7 @@ from .place_cells import (
 from .torch_setup import device as default_device
 from .torch_setup import use_threads
 from .trajectories import BOX_SIZE, DT, simulate_trajectories
-from .validation import as_array, check_int, check_positive
+from .validation import as_array, check_scalar
 
 __all__ = [
     "N_GRID_UNITS",
@@ -303,7 +303,7 @@ def make_batch(
 def target_entropy(config: TrainConfig, n_batches: int = 4, seed: int = 0) -> float:
     """Mean entropy (nats) of the place-cell targets along fresh paths: the lowest cross-entropy
     any network can reach on this task (the loss starts near ln(Np))."""
-    n_batches = check_int(n_batches, "n_batches", minimum=1)
+    n_batches = check_scalar(n_batches, "n_batches", int, min_val=1)
     centers = torch.as_tensor(place_cell_centers(config.n_place, config.box_size, seed=config.seed),
                               dtype=torch.float32)
     rng = np.random.default_rng(seed)
@@ -401,7 +401,7 @@ def choose_precision(
     rates : dict of str to float
         Measured steps per second per candidate (empty when there was one candidate).
     """
-    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
     dev = torch.device(device) if device is not None else default_device()
     candidates = tuple(candidates) if candidates is not None else precision_candidates(dev)
     bad = [c for c in candidates if c not in PRECISIONS]
@@ -497,9 +497,9 @@ def train(
     """
     if n_steps is None and max_seconds is None:
         raise ValueError("n_steps and max_seconds are both None: give a step count, a time budget, or both")
-    limit = math.inf if n_steps is None else check_int(n_steps, "n_steps", minimum=0)
+    limit = math.inf if n_steps is None else check_scalar(n_steps, "n_steps", int, min_val=0)
     if max_seconds is not None:
-        max_seconds = check_positive(max_seconds, "max_seconds")
+        max_seconds = check_scalar(max_seconds, "max_seconds", min_val=0, include_boundaries="neither")
     dev = torch.device(device) if device is not None else default_device()
     if dev.type == "cpu":
         use_threads()
@@ -622,7 +622,7 @@ def collect_rate_maps(
     code along the same paths (m; no network can be expected to do better with this decoder),
     ``mean_rate`` (Ng,) mean activity over all samples.
     """
-    n_batches = check_int(n_batches, "n_batches", minimum=1)
+    n_batches = check_scalar(n_batches, "n_batches", int, min_val=1)
     cfg = model.config
     prec, model.config.precision = cfg.precision, "fp32"
     try:
@@ -880,7 +880,7 @@ def benchmark_step_speed(
     -------
     dict with ``reference`` and ``fast_<precision>`` (steps/s) and ``speedup_<precision>``.
     """
-    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
     use_threads(threads)
     rng = np.random.default_rng(seed)
     cfg = TrainConfig(n_grid=n_grid, batch_size=batch_size, sequence_length=sequence_length, seed=seed)

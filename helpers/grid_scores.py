@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from .validation import as_array, check_int, check_positive
+from .validation import as_array, check_scalar
 
 __all__ = [
     "ANGLES",
@@ -63,8 +63,8 @@ def rate_maps(positions: Any, activity: Any, box_size: float, n_bins: int = 20) 
     """
     pos = as_array(positions, "positions", ndim=2, shape=(None, 2))
     act = as_array(activity, "activity", ndim=2, shape=(pos.shape[0], None))
-    box_size = check_positive(box_size, "box_size")
-    n_bins = check_int(n_bins, "n_bins", minimum=2)
+    box_size = check_scalar(box_size, "box_size", min_val=0, include_boundaries="neither")
+    n_bins = check_scalar(n_bins, "n_bins", int, min_val=2)
     ij = np.clip(((pos + box_size / 2) / box_size * n_bins).astype(int), 0, n_bins - 1)
     idx = ij[:, 0] * n_bins + ij[:, 1]
     counts = np.bincount(idx, minlength=n_bins * n_bins).astype(float)

@@ -133,10 +133,10 @@ def gabor_filter(
     numpy.ndarray, shape (size, size)
         Rows run downwards (image convention).
     """
-    size = val.check_int(size, "size", minimum=1)
-    wavelength = val.check_positive(wavelength, "wavelength")
-    sigma = val.check_positive(sigma, "sigma")
-    gamma = val.check_positive(gamma, "gamma")
+    size = val.check_scalar(size, "size", int, min_val=1)
+    wavelength = val.check_scalar(wavelength, "wavelength", min_val=0, include_boundaries="neither")
+    sigma = val.check_scalar(sigma, "sigma", min_val=0, include_boundaries="neither")
+    gamma = val.check_scalar(gamma, "gamma", min_val=0, include_boundaries="neither")
     if isinstance(orientation, bool) or not np.isscalar(orientation):
         raise TypeError(f"orientation must be a number of degrees, got {orientation!r}")
     theta = np.deg2rad(float(orientation))
@@ -187,8 +187,8 @@ def c1_pool(s1_pair: Any, pool: int, step: int) -> np.ndarray:
     s = val.as_array(s1_pair, "s1_pair", dtype=np.float32)
     if s.ndim < 3 or s.shape[0] != 2:
         raise ValueError(f"s1_pair must have shape (2, ..., H, W), got {s.shape}")
-    pool = val.check_int(pool, "pool", minimum=1)
-    step = val.check_int(step, "step", minimum=1)
+    pool = val.check_scalar(pool, "pool", int, min_val=1)
+    step = val.check_scalar(step, "step", int, min_val=1)
     t = torch.from_numpy(np.ascontiguousarray(s.max(axis=0)))
     lead = t.shape[:-2]
     t = t.reshape(1, -1, *t.shape[-2:])
@@ -296,7 +296,7 @@ class HMAX:
         s2_padding: str = "valid",
         border: str = "replicate",
     ) -> None:
-        self.sigma = val.check_positive(sigma, "sigma")
+        self.sigma = val.check_scalar(sigma, "sigma", min_val=0, include_boundaries="neither")
         if s2_padding not in ("same", "valid"):
             raise ValueError(f"s2_padding must be 'same' or 'valid', got {s2_padding!r}")
         self.s2_padding = s2_padding
@@ -481,7 +481,7 @@ class HMAX:
     def c2_distance(self, images: Any, batch_size: int = 16) -> np.ndarray:
         """Smallest squared distance of every prototype over positions and bands, (B, P)."""
         arr = _as_images(images)
-        batch_size = val.check_int(batch_size, "batch_size", minimum=1)
+        batch_size = val.check_scalar(batch_size, "batch_size", int, min_val=1)
         out = []
         with torch.no_grad():
             for start in range(0, arr.shape[0], batch_size):
@@ -544,14 +544,14 @@ def sample_prototypes(
     list of numpy.ndarray, shape (n_per_size, 4, n, n) per size, float32
     """
     arr = _as_images(images)
-    n_per_size = val.check_int(n_per_size, "n_per_size", minimum=1)
-    band = val.check_int(band, "band", minimum=1, maximum=len(C1_POOL))
+    n_per_size = val.check_scalar(n_per_size, "n_per_size", int, min_val=1)
+    band = val.check_scalar(band, "band", int, min_val=1, max_val=len(C1_POOL))
     rng = val.check_rng(seed)
     c1 = (model or HMAX()).c1(arr)[band - 1]  # (B, 4, h, w)
     h, w = c1.shape[-2:]
     out = []
     for n in sizes:
-        n = val.check_int(n, "sizes[i]", minimum=1)
+        n = val.check_scalar(n, "sizes[i]", int, min_val=1)
         if n > min(h, w):
             raise ValueError(f"patch size {n} exceeds the band-{band} C1 map ({h} x {w})")
         img = rng.integers(0, arr.shape[0], n_per_size)
@@ -587,9 +587,9 @@ def default_prototypes(
     """
     from .stimuli import natural_images
 
-    n_per_size = val.check_int(n_per_size, "n_per_size", minimum=1)
-    seed = val.check_int(seed, "seed", minimum=0)
-    image_size = val.check_int(image_size, "image_size", minimum=64)
+    n_per_size = val.check_scalar(n_per_size, "n_per_size", int, min_val=1)
+    seed = val.check_scalar(seed, "seed", int, min_val=0)
+    image_size = val.check_scalar(image_size, "image_size", int, min_val=64)
     sizes = tuple(int(s) for s in sizes)
     path = _prototype_file(n_per_size, sizes, seed, image_size)
     if cache and path.exists():
@@ -719,7 +719,7 @@ def benchmark(
     if clock not in ("wall", "cpu"):
         raise ValueError(f"clock must be 'wall' or 'cpu', got {clock!r}")
     timer = time.perf_counter if clock == "wall" else time.process_time
-    n_images = val.check_int(n_images, "n_images", minimum=1)
+    n_images = val.check_scalar(n_images, "n_images", int, min_val=1)
     rng = np.random.default_rng(seed)
     protos = [rng.random((n_per_size, len(ORIENTATIONS), n, n), dtype=np.float32) * 0.3 for n in PATCH_SIZES]
     model = HMAX(protos, s2_padding=s2_padding)
@@ -889,7 +889,7 @@ def decode_accuracy(features: Any, labels: Any, n_folds: int = 4, seed: int = 0)
     y = np.asarray(labels)
     if y.shape != (X.shape[0],):
         raise ValueError(f"labels must have shape ({X.shape[0]},), got {y.shape}")
-    n_folds = val.check_int(n_folds, "n_folds", minimum=2)
+    n_folds = val.check_scalar(n_folds, "n_folds", int, min_val=2)
     clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-1, 4, 6)))
     cv = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     return float(cross_val_score(clf, X, y, cv=cv).mean())

@@ -313,8 +313,8 @@ def poisson_rates(rates: Any, n_repetitions: int = N_REPETITIONS, window: float 
     r = val.as_array(rates, "rates")
     if np.any(r < 0):
         raise ValueError(f"rates must be >= 0, got a minimum of {r.min():.3g}")
-    n_repetitions = val.check_int(n_repetitions, "n_repetitions", minimum=1)
-    window = val.check_positive(window, "window")
+    n_repetitions = val.check_scalar(n_repetitions, "n_repetitions", int, min_val=1)
+    window = val.check_scalar(window, "window", min_val=0, include_boundaries="neither")
     rng = val.check_rng(seed)
     return rng.poisson(r * window * n_repetitions) / (window * n_repetitions)
 
@@ -344,8 +344,8 @@ def standin_sites(
     dict
         ``"V4"``: (n_images, n_v4) and ``"IT"``: (n_images, n_it) rates, spikes/s.
     """
-    n_v4 = val.check_int(n_v4, "n_v4", minimum=1)
-    n_it = val.check_int(n_it, "n_it", minimum=1)
+    n_v4 = val.check_scalar(n_v4, "n_v4", int, min_val=1)
+    n_it = val.check_scalar(n_it, "n_it", int, min_val=1)
     rng = val.check_rng(seed)
     size = stim.images.shape[-1]
     model = hmax.HMAX([np.zeros((1, len(hmax.ORIENTATIONS), 1, 1), np.float32)])
@@ -452,19 +452,19 @@ def synthetic(
     if not levels or any(l not in stimuli.VARIATION for l in levels):
         raise ValueError(f"levels must be a non-empty sequence of {tuple(stimuli.VARIATION)}, got {levels!r}")
     if isinstance(n_per_object, dict):
-        counts = {l: val.check_int(n_per_object.get(l), f"n_per_object[{l}]", minimum=1) if l in n_per_object
+        counts = {l: val.check_scalar(n_per_object.get(l), f"n_per_object[{l}]", int, min_val=1) if l in n_per_object
                   else None for l in levels}
         missing = [l for l, c in counts.items() if c is None]
         if missing:
             raise ValueError(f"n_per_object has no count for level(s) {missing}: give one per level in {levels}")
     else:
-        n = val.check_int(n_per_object, "n_per_object", minimum=1)
+        n = val.check_scalar(n_per_object, "n_per_object", int, min_val=1)
         counts = {l: n for l in levels}
-    n_v4 = val.check_int(n_v4, "n_v4", minimum=1)
-    n_it = val.check_int(n_it, "n_it", minimum=1)
-    n_repetitions = val.check_int(n_repetitions, "n_repetitions", minimum=1)
-    size = val.check_int(size, "size", minimum=64)
-    seed = val.check_int(seed, "seed", minimum=0)
+    n_v4 = val.check_scalar(n_v4, "n_v4", int, min_val=1)
+    n_it = val.check_scalar(n_it, "n_it", int, min_val=1)
+    n_repetitions = val.check_scalar(n_repetitions, "n_repetitions", int, min_val=1)
+    size = val.check_scalar(size, "size", int, min_val=64)
+    seed = val.check_scalar(seed, "seed", int, min_val=0)
     key = f"{_CACHE_VERSION}-{sorted(counts.items())}-{n_v4}-{n_it}-{n_repetitions}-{size}-{seed}-{baselines}"
     path = _cache_file(key)
     if cache and path.exists():

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from .trajectories import BOX_SIZE
-from .validation import as_array, check_int, check_positive, check_rng
+from .validation import as_array, check_rng, check_scalar
 
 __all__ = [
     "N_PLACE_CELLS",
@@ -47,8 +47,8 @@ def place_cell_centers(
     ndarray, shape (n_cells, 2)
         Centres (m), in [-box_size/2, box_size/2]^2.
     """
-    n_cells = check_int(n_cells, "n_cells", minimum=1)
-    box_size = check_positive(box_size, "box_size")
+    n_cells = check_scalar(n_cells, "n_cells", int, min_val=1)
+    box_size = check_scalar(box_size, "box_size", min_val=0, include_boundaries="neither")
     rng = check_rng(seed)
     return rng.uniform(-box_size / 2, box_size / 2, size=(n_cells, 2))
 
@@ -84,8 +84,8 @@ def place_cell_code(
     ndarray or torch.Tensor, shape (..., Np)
         Non-negative code summing to 1 over the last axis (numpy in, numpy out).
     """
-    width = check_positive(width, "width")
-    surround_scale = check_positive(surround_scale, "surround_scale")
+    width = check_scalar(width, "width", min_val=0, include_boundaries="neither")
+    surround_scale = check_scalar(surround_scale, "surround_scale", min_val=0, include_boundaries="neither")
     pos, was_numpy = _to_torch(positions, "positions")
     cen, _ = _to_torch(centers, "centers")
     if pos.shape[-1] != 2:
@@ -128,7 +128,7 @@ def decode_position(activity: Any, centers: Any, k: int = DECODE_K) -> Any:
             f"activity must have shape (..., Np) and centers (Np, 2) with the same Np, got "
             f"{tuple(act.shape)} and {tuple(cen.shape)}"
         )
-    k = check_int(k, "k", minimum=1, maximum=cen.shape[0])
+    k = check_scalar(k, "k", int, min_val=1, max_val=cen.shape[0])
     idx = torch.topk(act, k, dim=-1).indices
     pos = cen.to(act.device)[idx].mean(-2)
     return pos.numpy().astype(np.float64) if was_numpy else pos
@@ -189,7 +189,7 @@ def optimal_pattern(
     ndarray, shape (n, n)
         n = n_bins * view_size / box_size (or n_bins).
     """
-    n_bins = check_int(n_bins, "n_bins", minimum=8)
+    n_bins = check_scalar(n_bins, "n_bins", int, min_val=8)
     rng = check_rng(seed)
     f = np.fft.fftfreq(n_bins, d=box_size / n_bins) * 2 * np.pi
     kk = np.hypot(f[:, None], f[None, :])
@@ -203,6 +203,6 @@ def optimal_pattern(
         g /= np.linalg.norm(g)
     if view_size is None:
         return g
-    n = int(round(n_bins * check_positive(view_size, "view_size") / box_size))
+    n = int(round(n_bins * check_scalar(view_size, "view_size", min_val=0, include_boundaries="neither") / box_size))
     start = (n_bins - n) // 2
     return g[start : start + n, start : start + n]

@@ -35,7 +35,7 @@ import numpy as np
 from scipy.optimize import brentq
 from threadpoolctl import threadpool_limits
 
-from .validation import as_array, check_int, check_positive, check_rng, check_square
+from .validation import as_array, check_rng, check_scalar, check_square
 
 __all__ = [
     "TAU",
@@ -112,19 +112,6 @@ KIM_N = 256
 # Validation helpers
 # ---------------------------------------------------------------------------------------
 
-def _check_n(n: Any, name: str = "n") -> int:
-    return check_int(n, name, minimum=3)
-
-
-def _check_real(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not np.isscalar(x) or not np.isreal(x):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    val = float(x)
-    if not np.isfinite(val):
-        raise ValueError(f"{name} must be finite, got {x!r}")
-    return val
-
-
 def wrap(angle: Any) -> np.ndarray:
     """Wrap angles (radians, any shape) into [-pi, pi)."""
     return (np.asarray(angle, dtype=float) + np.pi) % (2 * np.pi) - np.pi
@@ -142,7 +129,7 @@ def preferred_directions(n: int) -> np.ndarray:
     theta : (n,) array
         ``2 pi i / n`` in radians, in [0, 2 pi).
     """
-    n = _check_n(n)
+    n = check_scalar(n, "n", int, min_val=3)
     return 2 * np.pi * np.arange(n) / n
 
 
@@ -169,8 +156,8 @@ def cosine_weights(n: int, j0: float = BEN_YISHAI_J0, j1: float = BEN_YISHAI_J1)
     W : (n, n) array
         Circulant weight matrix; row i holds the input weights of neuron i.
     """
-    n = _check_n(n)
-    j0, j1 = _check_real(j0, "j0"), _check_real(j1, "j1")
+    n = check_scalar(n, "n", int, min_val=3)
+    j0, j1 = check_scalar(j0, "j0"), check_scalar(j1, "j1")
     offsets = preferred_directions(n)
     return _circulant((j0 + j1 * np.cos(offsets)) / n)
 
@@ -203,12 +190,12 @@ def von_mises_weights(
     -------
     W : (n, n) array
     """
-    n = _check_n(n)
-    j_exc = check_positive(j_exc, "j_exc", strict=False)
-    j_inh = check_positive(j_inh, "j_inh", strict=False)
-    kappa_exc = check_positive(kappa_exc, "kappa_exc")
-    kappa_inh = check_positive(kappa_inh, "kappa_inh")
-    j0 = _check_real(j0, "j0")
+    n = check_scalar(n, "n", int, min_val=3)
+    j_exc = check_scalar(j_exc, "j_exc", min_val=0)
+    j_inh = check_scalar(j_inh, "j_inh", min_val=0)
+    kappa_exc = check_scalar(kappa_exc, "kappa_exc", min_val=0, include_boundaries="neither")
+    kappa_inh = check_scalar(kappa_inh, "kappa_inh", min_val=0, include_boundaries="neither")
+    j0 = check_scalar(j0, "j0")
     c = np.cos(preferred_directions(n)) - 1.0
     profile = j_exc * np.exp(kappa_exc * c) - j_inh * np.exp(kappa_inh * c) + j0
     return _circulant(profile / n)
@@ -231,7 +218,7 @@ def kernel_profile(W: Any) -> tuple[np.ndarray, np.ndarray]:
     """
     W = check_square(W, "W")
     n = W.shape[0]
-    _check_n(n, "W.shape[0]")
+    check_scalar(n, "W.shape[0]", int, min_val=3)
     offsets = wrap(preferred_directions(n))
     order = np.argsort(offsets)
     return offsets[order], W[order, 0]
@@ -252,7 +239,7 @@ def derivative_weights(W: Any) -> np.ndarray:
     W_prime : (N, N) array, units of W per radian.
     """
     W = check_square(W, "W")
-    n = _check_n(W.shape[0], "W.shape[0]")
+    n = check_scalar(W.shape[0], "W.shape[0]", int, min_val=3)
     step = 2 * np.pi / n
     return (np.roll(W, -1, axis=0) - np.roll(W, 1, axis=0)) / (2 * step)
 
@@ -274,7 +261,7 @@ def zhang_weights(W: Any, gamma: float) -> np.ndarray:
     -------
     (N, N) array
     """
-    gamma = _check_real(gamma, "gamma")
+    gamma = check_scalar(gamma, "gamma")
     return check_square(W, "W") + gamma * derivative_weights(W)
 
 
@@ -308,9 +295,9 @@ def double_ring_weights(
     -------
     W : (2n, 2n) array
     """
-    n = _check_n(n)
-    j0, j1 = _check_real(j0, "j0"), _check_real(j1, "j1")
-    phi = _check_real(phi, "phi")
+    n = check_scalar(n, "n", int, min_val=3)
+    j0, j1 = check_scalar(j0, "j0"), check_scalar(j1, "j1")
+    phi = check_scalar(phi, "phi")
     if not 0 <= phi < np.pi / 2:
         raise ValueError(f"phi must be in [0, pi/2) radians, got {phi!r}")
     d = preferred_directions(n)[:, None] - preferred_directions(n)[None, :]
@@ -336,8 +323,8 @@ def double_ring_inputs(n: int, v: Any, b0: float = DOUBLE_RING_B0) -> np.ndarray
     -------
     (2n,) array if ``v`` is a scalar, else (T, 2n).
     """
-    n = _check_n(n)
-    b0 = _check_real(b0, "b0")
+    n = check_scalar(n, "n", int, min_val=3)
+    b0 = check_scalar(b0, "b0")
     v = as_array(v, "v")
     if v.ndim > 1:
         raise ValueError(f"v must be a scalar or a 1-D (T,) array, got shape {v.shape}")
@@ -365,9 +352,9 @@ def cue_input(n: int, angle: float, strength: float = 1.0, width: float = 0.3) -
     -------
     (n,) array
     """
-    angle = _check_real(angle, "angle")
-    strength = check_positive(strength, "strength", strict=False)
-    width = check_positive(width, "width")
+    angle = check_scalar(angle, "angle")
+    strength = check_scalar(strength, "strength", min_val=0)
+    width = check_scalar(width, "width", min_val=0, include_boundaries="neither")
     return strength * np.exp((np.cos(preferred_directions(n) - angle) - 1) / width**2)
 
 
@@ -396,8 +383,8 @@ def euler_step(r: Any, W: Any, inputs: Any, tau: float = TAU, dt: float = DT) ->
     W = check_square(W, "W")
     r = as_array(r, "r", shape=(W.shape[0],))
     inputs = as_array(inputs, "inputs")
-    tau = check_positive(tau, "tau")
-    dt = check_positive(dt, "dt")
+    tau = check_scalar(tau, "tau", min_val=0, include_boundaries="neither")
+    dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
     return r + dt / tau * (-r + np.maximum(W @ r + inputs, 0.0))
 
 
@@ -442,13 +429,13 @@ def simulate(
         Rates after steps ``record_every, 2 record_every, ...``.
     """
     W = check_square(W, "W")
-    n = _check_n(W.shape[0], "W.shape[0]")
-    tau = check_positive(tau, "tau")
-    dt = check_positive(dt, "dt")
+    n = check_scalar(W.shape[0], "W.shape[0]", int, min_val=3)
+    tau = check_scalar(tau, "tau", min_val=0, include_boundaries="neither")
+    dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
     if dt > tau / 2:
         raise ValueError(f"dt must be <= tau / 2 for a stable Euler step, got dt={dt}, tau={tau}")
-    noise_std = check_positive(noise_std, "noise_std", strict=False)
-    record_every = check_int(record_every, "record_every", minimum=1)
+    noise_std = check_scalar(noise_std, "noise_std", min_val=0)
+    record_every = check_scalar(record_every, "record_every", int, min_val=1)
     I = as_array(inputs, "inputs")
     if I.ndim == 0 or I.ndim > 3 or I.shape[-1] != n:
         raise ValueError(f"inputs must have shape (N,), (T, N) or (T, B, N) with N={n}, got {I.shape}")
@@ -463,12 +450,12 @@ def simulate(
             raise ValueError(f"r0 must have shape (B, N)=({I.shape[1]}, {n}) to match inputs, got {r.shape}")
     varying = I.ndim >= 2
     if varying:
-        if n_steps is not None and check_int(n_steps, "n_steps", minimum=1) != I.shape[0]:
+        if n_steps is not None and check_scalar(n_steps, "n_steps", int, min_val=1) != I.shape[0]:
             raise ValueError(f"n_steps={n_steps} does not match inputs.shape[0]={I.shape[0]}")
         n_steps = I.shape[0]
     elif n_steps is None:
         raise ValueError("n_steps is required when inputs is constant (shape (N,))")
-    n_steps = check_int(n_steps, "n_steps", minimum=1)
+    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
     rng = check_rng(seed)
     WT = np.ascontiguousarray(W.T)
     a = dt / tau
@@ -536,7 +523,7 @@ def bump_half_width_theory(j1: float) -> float:
     -------
     theta_c : float in (0, pi)
     """
-    j1 = _check_real(j1, "j1")
+    j1 = check_scalar(j1, "j1")
     if j1 <= 2:
         raise ValueError(f"j1 must be > 2 for a bump to exist, got {j1!r}")
     return float(brentq(lambda x: j1 * (x - np.sin(x) * np.cos(x)) / (2 * np.pi) - 1.0, 1e-9, np.pi))
@@ -560,8 +547,8 @@ def bump_amplitude_theory(j0: float, j1: float, drive: float = BEN_YISHAI_INPUT)
     float, rate units.
     """
     theta_c = bump_half_width_theory(j1)
-    j0 = _check_real(j0, "j0")
-    drive = check_positive(drive, "drive")
+    j0 = check_scalar(j0, "j0")
+    drive = check_scalar(drive, "drive", min_val=0, include_boundaries="neither")
     g0 = (np.sin(theta_c) - theta_c * np.cos(theta_c)) / np.pi
     denom = np.cos(theta_c) + j0 * g0
     if denom >= 0:
@@ -586,7 +573,7 @@ def measure_half_width(rates: Any, rel_threshold: float = 1e-3) -> float:
     float, radians (0 if the ring is silent).
     """
     rates = as_array(rates, "rates", ndim=1)
-    n = _check_n(rates.shape[0], "rates.shape[0]")
+    n = check_scalar(rates.shape[0], "rates.shape[0]", int, min_val=3)
     peak = rates.max()
     if peak <= 0:
         return 0.0
@@ -629,8 +616,8 @@ def bump_speed(angles: Any, dt: float, skip: float = 0.0) -> float | np.ndarray:
     float, or (B,) array for several trials.
     """
     angles = as_array(angles, "angles")
-    dt = check_positive(dt, "dt")
-    skip = check_positive(skip, "skip", strict=False)
+    dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
+    skip = check_scalar(skip, "skip", min_val=0)
     start = int(round(skip / dt))
     if angles.ndim not in (1, 2) or angles.shape[0] - start < 2:
         raise ValueError(f"angles must be (T,) or (T, B) with T > skip/dt + 1, got {angles.shape}")
@@ -748,10 +735,10 @@ def cue_experiment(
     W = check_square(W, "W")
     n = W.shape[0]
     rng = check_rng(seed)
-    drive = _check_real(drive, "drive")
-    cue_offset = _check_real(cue_offset, "cue_offset")
+    drive = check_scalar(drive, "drive")
+    cue_offset = check_scalar(cue_offset, "cue_offset")
     steps = [int(round(t_cue[0] / dt)), int(round((t_cue[1] - t_cue[0]) / dt)),
-             int(round((check_positive(duration, "duration") - t_cue[1]) / dt))]
+             int(round((check_scalar(duration, "duration", min_val=0, include_boundaries="neither") - t_cue[1]) / dt))]
     if min(steps) < 1:
         raise ValueError(f"t_cue must satisfy 0 < start < end < duration, got {t_cue} with duration={duration}")
     base = np.full(n, drive)
@@ -799,10 +786,10 @@ def zhang_speed_sweep(
     omega : (K,) array, rad/s.
     """
     gammas = as_array(gammas, "gammas", ndim=1)
-    duration = check_positive(duration, "duration")
+    duration = check_scalar(duration, "duration", min_val=0, include_boundaries="neither")
     W = cosine_weights(n, j0, j1)
     theta = preferred_directions(n)
-    drive_vec = np.full(n, _check_real(drive, "drive"))
+    drive_vec = np.full(n, check_scalar(drive, "drive"))
     r_start = _settled_bump(W, drive_vec, tau, dt, seed)
     shift = zhang_weights if shift is None else shift
     steps = int(round(duration / dt))
@@ -835,11 +822,11 @@ def double_ring_gain_theory(
     -------
     float, rad/s per input unit.
     """
-    phi = _check_real(phi, "phi")
+    phi = check_scalar(phi, "phi")
     if not 0 < phi < np.pi / 2:
         raise ValueError(f"phi must be in (0, pi/2) radians, got {phi!r}")
-    j1 = _check_real(j1, "j1")
-    tau = check_positive(tau, "tau")
+    j1 = check_scalar(j1, "j1")
+    tau = check_scalar(tau, "tau", min_val=0, include_boundaries="neither")
     j1_eff = j1 * np.cos(phi)
     theta_c = bump_half_width_theory(j1_eff)
     peak = bump_amplitude_theory(j0, j1_eff, b0)
@@ -876,7 +863,7 @@ def double_ring_speed_sweep(
     omega : (K,) array, rad/s.
     """
     v = as_array(velocities, "velocities", ndim=1)
-    duration = check_positive(duration, "duration")
+    duration = check_scalar(duration, "duration", min_val=0, include_boundaries="neither")
     W = double_ring_weights(n, j0, j1, phi)
     theta = np.tile(preferred_directions(n), 2)
     r_start = _settled_bump(W, double_ring_inputs(n, 0.0, b0), tau, dt, seed)
@@ -946,11 +933,11 @@ def random_head_direction(
     heading : (T,) array
         Head direction after each step, wrapped to [-pi, pi) (radians).
     """
-    duration = check_positive(duration, "duration")
-    dt = check_positive(dt, "dt")
-    omega_std = check_positive(omega_std, "omega_std", strict=False)
-    correlation_time = check_positive(correlation_time, "correlation_time")
-    theta0 = _check_real(theta0, "theta0")
+    duration = check_scalar(duration, "duration", min_val=0, include_boundaries="neither")
+    dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
+    omega_std = check_scalar(omega_std, "omega_std", min_val=0)
+    correlation_time = check_scalar(correlation_time, "correlation_time", min_val=0, include_boundaries="neither")
+    theta0 = check_scalar(theta0, "theta0")
     rng = check_rng(seed)
     steps = int(round(duration / dt))
     decay = np.exp(-dt / correlation_time)
@@ -1008,7 +995,7 @@ def path_integrate(
         The integrated heading at the same steps, wrapped (radians).
     """
     omega = as_array(omega, "omega", ndim=1)
-    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    n_trials = check_scalar(n_trials, "n_trials", int, min_val=1)
     rng = check_rng(seed)
     W = double_ring_weights(n, j0, j1, phi)
     k = double_ring_gain_theory(j0, j1, phi, b0, tau)
@@ -1057,12 +1044,12 @@ def bump_diffusion(
     var : (K,) array
         Variance of the displacement of the decoded position across trials (rad^2).
     """
-    n_trials = check_int(n_trials, "n_trials", minimum=2)
-    duration = check_positive(duration, "duration")
+    n_trials = check_scalar(n_trials, "n_trials", int, min_val=2)
+    duration = check_scalar(duration, "duration", min_val=0, include_boundaries="neither")
     rng = check_rng(seed)
     W = cosine_weights(n, j0, j1)
     theta = preferred_directions(n)
-    drive_vec = np.full(n, _check_real(drive, "drive"))
+    drive_vec = np.full(n, check_scalar(drive, "drive"))
     start = simulate(W, drive_vec + cue_input(n, 0.0), n_steps=int(round(0.2 / dt)), tau=tau, dt=dt,
                      r0=np.full(n, 0.1))[-1]
     rates = simulate(W, drive_vec, n_steps=int(round(duration / dt)), tau=tau, dt=dt,
@@ -1131,7 +1118,7 @@ def offset_profile(W: Any, pd: Any, n_bins: int = 36) -> tuple[np.ndarray, np.nd
     """
     W = check_square(W, "W")
     pd = as_array(pd, "pd", shape=(W.shape[0],))
-    n_bins = check_int(n_bins, "n_bins", minimum=2)
+    n_bins = check_scalar(n_bins, "n_bins", int, min_val=2)
     return _binned_mean(W, pd, n_bins, np.ones(W.shape, dtype=bool))
 
 
@@ -1182,10 +1169,10 @@ def ring_profile(
     W_rec = check_square(W_rec, "W_rec")
     activity = as_array(activity, "activity", shape=(None, W_rec.shape[0]))
     pd, strength = preferred_directions_from_activity(activity, heading)
-    min_strength = check_positive(min_strength, "min_strength", strict=False)
+    min_strength = check_scalar(min_strength, "min_strength", min_val=0)
     keep = np.flatnonzero(strength > min_strength * strength.max())
     order = keep[np.argsort(pd[keep])]
-    n_bins = check_int(n_bins, "n_bins", minimum=2)
+    n_bins = check_scalar(n_bins, "n_bins", int, min_val=2)
     W_sorted = W_rec[np.ix_(order, order)]
     use = ~np.eye(order.size, dtype=bool) if exclude_self else np.ones(W_sorted.shape, dtype=bool)
     offsets, profile = _binned_mean(W_sorted, pd[order], n_bins, use)
@@ -1334,13 +1321,13 @@ def explore(
     bump speed over the second half, deg/s, NaN without a bump), ``exploded`` (bool) and
     ``message`` (a one-line summary).
     """
-    velocity = np.deg2rad(_check_real(velocity_deg, "velocity_deg"))
+    velocity = np.deg2rad(check_scalar(velocity_deg, "velocity_deg"))
     W = zhang_weights(cosine_weights(n, j0, j1), -tau * velocity)
     theta = preferred_directions(n)
     rng = check_rng(seed)
     record = 4
     chunk_steps = int(round(0.1 / dt))
-    n_chunks = max(1, int(round(check_positive(duration, "duration") / 0.1)))
+    n_chunks = max(1, int(round(check_scalar(duration, "duration", min_val=0, include_boundaries="neither") / 0.1)))
     rates = np.full((n_chunks * chunk_steps // record, n), np.nan)
     r = 0.1 * rng.random(n)
     exploded = False

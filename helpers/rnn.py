@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from .validation import as_array, check_int, check_positive, check_rng, check_square
+from .validation import as_array, check_rng, check_scalar, check_square
 
 __all__ = [
     "rate_step",
@@ -216,7 +216,7 @@ def sorscher_to_generic(J: np.ndarray, M: np.ndarray) -> dict[str, np.ndarray]:
 
 def random_orthogonal(n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
     """A random (n, n) orthogonal matrix (Haar measure, QR of a Gaussian matrix)."""
-    n = check_int(n, "n", minimum=1)
+    n = check_scalar(n, "n", int, min_val=1)
     rng = check_rng(seed)
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
@@ -228,8 +228,8 @@ def random_gain_matrix(n: int, g: float, seed: int | np.random.Generator | None 
     Sompolinsky, Crisanti & Sommers (1988): a tanh network with such weights is quiescent for
     ``g < 1`` and chaotic for ``g > 1`` (large ``n``).
     """
-    n = check_int(n, "n", minimum=1)
-    g = check_positive(g, "g", strict=False)
+    n = check_scalar(n, "n", int, min_val=1)
+    g = check_scalar(g, "g", min_val=0)
     return g * check_rng(seed).standard_normal((n, n)) / np.sqrt(n)
 
 
@@ -249,7 +249,7 @@ def linear_norms(W: np.ndarray, x0: np.ndarray, T: int) -> np.ndarray:
     """
     W = check_square(W, "W")
     x = as_array(x0, "x0", shape=(W.shape[0],))
-    T = check_int(T, "T", minimum=0)
+    T = check_scalar(T, "T", int, min_val=0)
     out = np.empty(T + 1)
     for t in range(T + 1):
         out[t] = np.linalg.norm(x)
@@ -280,8 +280,8 @@ def largest_lyapunov_exponent(
         Initial state and tangent vector.
     """
     W = check_square(W, "W")
-    T = check_int(T, "T", minimum=1)
-    transient = check_int(transient, "transient", minimum=0)
+    T = check_scalar(T, "T", int, min_val=1)
+    transient = check_scalar(transient, "transient", int, min_val=0)
     rng = check_rng(seed)
     n = W.shape[0]
     r = np.tanh(rng.standard_normal(n))
@@ -308,6 +308,6 @@ def simulate_autonomous(W: np.ndarray, T: int, seed: int | np.random.Generator |
     (T + 1, N) array
     """
     W = check_square(W, "W")
-    T = check_int(T, "T", minimum=0)
+    T = check_scalar(T, "T", int, min_val=0)
     r0 = np.tanh(check_rng(seed).standard_normal(W.shape[0]))
     return simulate_rate(W, np.zeros((T, W.shape[0])), r0, np.tanh)

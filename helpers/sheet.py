@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .validation import as_array, check_int, check_positive, check_rng
+from .validation import as_array, check_rng, check_scalar
 
 __all__ = [
     "N_PAPER",
@@ -114,7 +114,7 @@ def preferred_directions(n: int) -> np.ndarray:
 
 
 def _check_n(n: Any) -> int:
-    n = check_int(n, "n", minimum=4)
+    n = check_scalar(n, "n", int, min_val=4)
     if n % 2:
         raise ValueError(f"n must be even (directions tile in 2 x 2 blocks), got {n}")
     return n
@@ -176,7 +176,7 @@ def linear_gain(
     period : float
         Wavelength 2 pi / |k| (neurons) of the fastest-growing mode.
     """
-    spec = kernel_spectrum(n, a, gamma, beta, shift).mean(0).real * check_positive(slope, "slope")
+    spec = kernel_spectrum(n, a, gamma, beta, shift).mean(0).real * check_scalar(slope, "slope", min_val=0, include_boundaries="neither")
     spec[0, 0] = -np.inf
     i, j = np.unravel_index(np.argmax(spec), spec.shape)
     k = 2 * np.pi * np.hypot(np.fft.fftfreq(n)[i], np.fft.rfftfreq(n)[j])
@@ -218,10 +218,10 @@ class Sheet:
         dt: float = DT,
     ):
         self.n = _check_n(n)
-        self.gamma, self.beta = check_positive(gamma, "gamma"), check_positive(beta, "beta")
-        self.a, self.shift = check_positive(a, "a", strict=False), float(shift)
+        self.gamma, self.beta = check_scalar(gamma, "gamma", min_val=0, include_boundaries="neither"), check_scalar(beta, "beta", min_val=0, include_boundaries="neither")
+        self.a, self.shift = check_scalar(a, "a", min_val=0), float(shift)
         self.alpha, self.drive = float(alpha), float(drive)
-        self.tau, self.dt = check_positive(tau, "tau"), check_positive(dt, "dt")
+        self.tau, self.dt = check_scalar(tau, "tau", min_val=0, include_boundaries="neither"), check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
         if self.dt > self.tau:
             raise ValueError(f"dt must be <= tau = {self.tau} s for the Euler step to be stable, got {dt}")
         n, m = self.n, self.n // 2
@@ -292,7 +292,7 @@ _SUBLATTICE = ((0, 0), (1, 0), (0, 1), (1, 1))
 def random_state(sheet: Sheet, batch: int = 1, scale: float = 0.01, seed: Any = None) -> np.ndarray:
     """Small uniform noise, shape (batch, n, n): the start from which a pattern forms."""
     rng = check_rng(seed)
-    return scale * rng.random((check_int(batch, "batch", minimum=1), sheet.n, sheet.n))
+    return scale * rng.random((check_scalar(batch, "batch", int, min_val=1), sheet.n, sheet.n))
 
 
 def simulate(
@@ -325,7 +325,7 @@ def simulate(
     """
     if not isinstance(sheet, Sheet):
         raise TypeError(f"sheet must be a Sheet, got {type(sheet).__name__}")
-    n_steps = int(round(check_positive(duration, "duration") / sheet.dt))
+    n_steps = int(round(check_scalar(duration, "duration", min_val=0, include_boundaries="neither") / sheet.dt))
     vel = as_array(velocity, "velocity")
     if vel.ndim == 1:
         vel = vel[None]
@@ -341,7 +341,7 @@ def simulate(
         s = np.broadcast_to(s, (batch, *s.shape))
     if s.shape != (batch, sheet.n, sheet.n):
         raise ValueError(f"s0 must have shape ({sheet.n}, {sheet.n}) or ({batch}, {sheet.n}, {sheet.n}), got {s.shape}")
-    every = n_steps if record_every is None else max(1, int(round(check_positive(record_every, "record_every") / sheet.dt)))
+    every = n_steps if record_every is None else max(1, int(round(check_scalar(record_every, "record_every", min_val=0, include_boundaries="neither") / sheet.dt)))
     x = sheet.to_phases(torch.tensor(s, dtype=torch.float32))
     v = torch.as_tensor(vel, dtype=torch.float32)
     b = sheet.group_drive(v) if v.ndim == 2 else None
@@ -500,7 +500,7 @@ def straight_run_frames(
     dict with ``frames`` (n_frames, n, n), ``positions`` (n_frames,) distance run (m),
     ``displacement`` (n_frames, 2) the pattern's shift on the sheet (neurons) since frame 0.
     """
-    n_frames = check_int(n_frames, "n_frames", minimum=2)
+    n_frames = check_scalar(n_frames, "n_frames", int, min_val=2)
     rest = simulate(sheet, settle, (0.0, 0.0), seed=seed)["s"]
     u = speed * np.array([np.cos(heading), np.sin(heading)])
     run = simulate(sheet, spacing * (n_frames - 1), u, s0=rest, record_every=0.005)

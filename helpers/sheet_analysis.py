@@ -25,7 +25,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from . import grid_scores
-from .validation import as_array, check_int, check_positive
+from .validation import as_array, check_scalar
 
 __all__ = [
     "lattice_phases",
@@ -76,7 +76,7 @@ def lattice_phases(maps: Any, box_size: float, k: Any | None = None) -> dict[str
     squared amplitude of the three components (how grid-like each unit is).
     """
     x = as_array(maps, "maps", ndim=3, finite=False)
-    box_size = check_positive(box_size, "box_size")
+    box_size = check_scalar(box_size, "box_size", min_val=0, include_boundaries="neither")
     kk = grid_scores.lattice_vectors(x, box_size) if k is None else as_array(k, "k", shape=(2, 2))
     diff, summ = kk[1] - kk[0], kk[1] + kk[0]
     norm = np.linalg.norm(kk[0])
@@ -100,7 +100,7 @@ def site_phases(n: int, c: Any) -> np.ndarray:
     -------
     ndarray, shape (n * n, 3), sites in row-major order (site index a * n + b).
     """
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     cc = as_array(c, "c", shape=(2,))
     a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     p1, p2 = 2 * np.pi * a.ravel() / n, 2 * np.pi * b.ravel() / n
@@ -131,7 +131,7 @@ def sheet_positions(phases: Any, n: int, c: Any = (-1, 1), permutation: bool | N
         Site (a, b) of each unit.
     """
     ph = as_array(phases, "phases", ndim=2, shape=(None, 3))
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     if permutation is None:
         permutation = ph.shape[0] == n * n
     if permutation and ph.shape[0] != n * n:
@@ -160,7 +160,7 @@ def sort_by_sheet(J: Any, positions: Any, n: int) -> np.ndarray:
     ndarray, shape (n^2, n^2)
         ``out[p, q]`` = weight from the unit at site p onto the unit at site q (row-major sites).
     """
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     W = as_array(J, "J", shape=(n * n, n * n))
     pos = as_array(positions, "positions", shape=(n * n, 2), dtype=None).astype(int)
     site = pos[:, 0] * n + pos[:, 1]
@@ -188,7 +188,7 @@ def average_outgoing(J_out: Any, n: int) -> np.ndarray:
     ndarray, shape (n, n)
         Offset (0, 0) at index (n // 2, n // 2).
     """
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     W = as_array(J_out, "J_out", shape=(n * n, n * n)).reshape(n, n, n, n)
     a = np.arange(n)
     # out[p, q] with q = p + d: gather by offset d for every p, then average over p
@@ -217,7 +217,7 @@ def offset_average(J: Any, positions: Any, n: int, exclude_self: bool = False) -
     ndarray, shape (n, n)
         Offset (0, 0) at index (n // 2, n // 2); NaN where no pair falls.
     """
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     W = as_array(J, "J", ndim=2)
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"J must be square (Ng, Ng), got {W.shape}")
@@ -245,7 +245,7 @@ def site_coordinates(n: int, k: Any, centred: bool = True) -> np.ndarray:
     -------
     ndarray, shape (n, n, 2)
     """
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     kk = as_array(k, "k", ndim=2)[:2]
     d = np.arange(n) - (n // 2 if centred else 0)
     da, db = np.meshgrid(d, d, indexing="ij")
@@ -333,7 +333,7 @@ def sheet_images(activity: Any, positions: Any, n: int) -> np.ndarray:
         NaN at sites without a unit.
     """
     act = as_array(activity, "activity", ndim=2, finite=False)
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     pos = as_array(positions, "positions", shape=(act.shape[1], 2), dtype=None).astype(int)
     site = pos[:, 0] * n + pos[:, 1]
     counts = np.bincount(site, minlength=n * n)
@@ -464,10 +464,10 @@ def synthetic_sheet(
     """
     from .validation import check_rng
 
-    n = check_int(n, "n", minimum=4)
+    n = check_scalar(n, "n", int, min_val=4)
     rng = check_rng(seed)
     f = kernel if kernel is not None else (lambda r: 1.2 * np.exp(-(r / 0.15) ** 2) - 0.8 * np.exp(-(r / 0.3) ** 2))
-    kmag = 4 * np.pi / (np.sqrt(3) * check_positive(period, "period"))
+    kmag = 4 * np.pi / (np.sqrt(3) * check_scalar(period, "period", min_val=0, include_boundaries="neither"))
     k = kmag * np.array([[np.cos(orientation), np.sin(orientation)],
                          [np.cos(orientation + np.pi / 3), np.sin(orientation + np.pi / 3)]])
     a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
@@ -491,7 +491,7 @@ def smooth_sheet(images: Any, sigma: float = 1.0) -> np.ndarray:
     img = np.nan_to_num(as_array(images, "images", finite=False))
     n = img.shape[-1]
     f = np.fft.fftfreq(n)
-    g = np.exp(-2 * (np.pi * check_positive(sigma, "sigma")) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
+    g = np.exp(-2 * (np.pi * check_scalar(sigma, "sigma", min_val=0, include_boundaries="neither")) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
     return np.fft.ifft2(np.fft.fft2(img) * g).real
 
 
@@ -557,7 +557,7 @@ def site_to_space(sites: Any, k: Any, n: int) -> np.ndarray:
     """
     kk = as_array(k, "k", ndim=2)[:2]
     u = as_array(sites, "sites") - n // 2
-    return -(2 * np.pi * u / check_int(n, "n", minimum=2)) @ np.linalg.inv(kk).T
+    return -(2 * np.pi * u / check_scalar(n, "n", int, min_val=2)) @ np.linalg.inv(kk).T
 
 
 def wrap_to_sheet(points: Any, k: Any, n: int) -> np.ndarray:
@@ -574,7 +574,7 @@ def wrap_to_sheet(points: Any, k: Any, n: int) -> np.ndarray:
         The same points shifted by whole lattice vectors.
     """
     kk = as_array(k, "k", ndim=2)[:2]
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     u = _space_to_offsets(points, kk, n)
     lo = -0.5 - n // 2
     return site_to_space((u - lo) % n + lo + n // 2, kk, n)
@@ -603,7 +603,7 @@ def lattice_copies(point: Any, k: Any, n: int, margin: float = 0.3) -> np.ndarra
     ndarray, shape (C, 2)
     """
     kk = as_array(k, "k", ndim=2)[:2]
-    n = check_int(n, "n", minimum=2)
+    n = check_scalar(n, "n", int, min_val=2)
     u = _space_to_offsets(as_array(point, "point", shape=(2,)), kk, n)
     lo = -0.5 - n // 2
     shifts = np.array([(a, b) for a in (-n, 0, n) for b in (-n, 0, n)])
@@ -697,7 +697,7 @@ def analyse_network(
     """
     W = as_array(J, "J", ndim=2)
     x = as_array(maps, "maps", ndim=3, shape=(W.shape[0], None, None), finite=False)
-    n = int(np.floor(np.sqrt(W.shape[0]))) if n is None else check_int(n, "n", minimum=2)
+    n = int(np.floor(np.sqrt(W.shape[0]))) if n is None else check_scalar(n, "n", int, min_val=2)
     ph = lattice_phases(x, box_size)
     pos = sheet_positions(ph["phases"], n, ph["c"])
     profile = offset_average(W, pos, n, exclude_self=True)

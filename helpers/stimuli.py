@@ -96,7 +96,7 @@ def natural_images(size: int = 128) -> np.ndarray:
     -------
     numpy.ndarray, shape (12, size, size), float32 in [0, 1]
     """
-    size = val.check_int(size, "size", minimum=8)
+    size = val.check_scalar(size, "size", int, min_val=8)
     out = []
     for p in _photos(size):
         h, w = p.shape
@@ -330,9 +330,9 @@ def object_parts(category: int, obj: int, object_seed: int = 0) -> list[Part]:
     counter-clockwise; ``lum`` is its grey level and ``shade`` a top-to-bottom shading.
     Coordinates are in object units (the object fits roughly in the unit disk), y up.
     """
-    category = val.check_int(category, "category", minimum=0, maximum=len(CATEGORIES) - 1)
-    obj = val.check_int(obj, "obj", minimum=0, maximum=N_OBJECTS - 1)
-    object_seed = val.check_int(object_seed, "object_seed", minimum=0)
+    category = val.check_scalar(category, "category", int, min_val=0, max_val=len(CATEGORIES) - 1)
+    obj = val.check_scalar(obj, "obj", int, min_val=0, max_val=N_OBJECTS - 1)
+    object_seed = val.check_scalar(object_seed, "object_seed", int, min_val=0)
     rng = np.random.default_rng([object_seed, category, obj])
     parts = _TEMPLATES[category](rng, obj)
     # centre the object on its bounding box of part centres +- extents
@@ -517,9 +517,9 @@ def make_stimulus_set(
     StimulusSet
         Images ordered by level, then category, object and repetition.
     """
-    n_per_object = val.check_int(n_per_object, "n_per_object", minimum=1)
-    size = val.check_int(size, "size", minimum=16)
-    background_contrast = val.check_positive(background_contrast, "background_contrast", strict=False)
+    n_per_object = val.check_scalar(n_per_object, "n_per_object", int, min_val=1)
+    size = val.check_scalar(size, "size", int, min_val=16)
+    background_contrast = val.check_scalar(background_contrast, "background_contrast", min_val=0)
     rng = val.check_rng(seed)
     if isinstance(levels, (int, np.integer)):
         levels = (levels,)
@@ -528,7 +528,7 @@ def make_stimulus_set(
         raise ValueError(f"levels must be a non-empty sequence of {tuple(VARIATION)}, got {levels!r}")
     cats = tuple(range(len(CATEGORIES))) if categories is None else tuple(categories)
     for c in cats:
-        val.check_int(c, "categories[i]", minimum=0, maximum=len(CATEGORIES) - 1)
+        val.check_scalar(c, "categories[i]", int, min_val=0, max_val=len(CATEGORIES) - 1)
     parts = {(c, o): object_parts(c, o, object_seed) for c in cats for o in range(N_OBJECTS)}
     meta: dict[str, list] = {k: [] for k in ("category", "obj", "level", "background")}
     pose_list: list[dict[str, np.ndarray]] = []
@@ -584,9 +584,9 @@ def bar_image(
     -------
     numpy.ndarray, shape (size, size), float32
     """
-    size = val.check_int(size, "size", minimum=4)
-    length = val.check_positive(length, "length")
-    width = val.check_positive(width, "width")
+    size = val.check_scalar(size, "size", int, min_val=4)
+    length = val.check_scalar(length, "length", min_val=0, include_boundaries="neither")
+    width = val.check_scalar(width, "width", min_val=0, include_boundaries="neither")
     img = np.zeros((size, size), np.float32) if canvas is None else np.array(canvas, np.float32, copy=True)
     c = (size - 1) / 2.0
     r = np.arange(size, dtype=np.float32)
@@ -602,7 +602,7 @@ def bar_image(
 
 def benchmark(n_images: int = 640, size: int = 128, seed: int = 0) -> float:
     """Seconds to draw ``n_images`` images (V6, all 64 objects) including loading backgrounds."""
-    n_images = val.check_int(n_images, "n_images", minimum=64)
+    n_images = val.check_scalar(n_images, "n_images", int, min_val=64)
     _photos.cache_clear()
     t0 = time.perf_counter()
     make_stimulus_set(n_per_object=max(1, n_images // 64), levels=(6,), size=size, seed=seed)

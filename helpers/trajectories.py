@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_int, check_positive, check_rng
+from .validation import check_rng, check_scalar
 
 __all__ = [
     "DT",
@@ -100,10 +100,10 @@ def simulate_trajectories(
         ``velocities[:, t] = positions[:, t + 1] - positions[:, t]``.
         ``headings`` : ndarray, shape (B, T + 1) -- heading (rad, in [-pi, pi)).
     """
-    batch_size = check_int(batch_size, "batch_size", minimum=1)
-    n_steps = check_int(n_steps, "n_steps", minimum=1)
-    box_size = check_positive(box_size, "box_size")
-    dt = check_positive(dt, "dt")
+    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1)
+    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
+    box_size = check_scalar(box_size, "box_size", min_val=0, include_boundaries="neither")
+    dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
     rng = check_rng(seed)
     half = box_size / 2
 

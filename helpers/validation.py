@@ -13,9 +13,7 @@ import numpy as np
 __all__ = [
     "as_array",
     "check_square",
-    "check_positive",
-    "check_int",
-    "check_in_range",
+    "check_scalar",
     "check_rng",
 ]
 
@@ -87,36 +85,83 @@ def check_square(x: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_positive(x: Any, name: str, strict: bool = True) -> float:
-    """Return ``x`` as a float, requiring it finite and > 0 (or >= 0 if ``strict`` is False)."""
-    if isinstance(x, bool) or not np.isscalar(x) or not np.isreal(x):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    val = float(x)
-    if not np.isfinite(val) or (val <= 0 if strict else val < 0):
-        bound = "> 0" if strict else ">= 0"
-        raise ValueError(f"{name} must be finite and {bound}, got {x!r}")
-    return val
+def _bound_text(min_val: float | None, max_val: float | None, include: str) -> str:
+    low_in = include in ("both", "left")
+    high_in = include in ("both", "right")
+    if min_val is not None and max_val is not None:
+        return f"in {'[' if low_in else '('}{min_val}, {max_val}{']' if high_in else ')'}"
+    if min_val is not None:
+        return f"{'>=' if low_in else '>'} {min_val}"
+    return f"{'<=' if high_in else '<'} {max_val}"
 
 
-def check_int(x: Any, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    """Return ``x`` as an int within [minimum, maximum]."""
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
-    val = int(x)
-    if minimum is not None and val < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {val}")
-    if maximum is not None and val > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {val}")
-    return val
+def check_scalar(
+    x: Any,
+    name: str,
+    target_type: type = float,
+    *,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_boundaries: str = "both",
+) -> Any:
+    """Return the scalar ``x`` as ``target_type``, checking its type and its range.
 
+    The one scalar validator of the package, in the style of scikit-learn's ``check_scalar``.
 
-def check_in_range(x: Any, name: str, low: float, high: float) -> float:
-    """Return ``x`` as a float in the closed interval [low, high]."""
-    if isinstance(x, bool) or not np.isscalar(x) or not np.isreal(x):
-        raise TypeError(f"{name} must be a real number, got {x!r}")
-    val = float(x)
-    if not (np.isfinite(val) and low <= val <= high):
-        raise ValueError(f"{name} must be in [{low}, {high}], got {x!r}")
+    Parameters
+    ----------
+    x : Any
+        The value received.
+    name : str
+        The argument's name, used in the error message.
+    target_type : {float, int}
+        ``float`` accepts any finite real number (not a bool); ``int`` accepts Python and
+        numpy integers only (not ``2.0``, not a bool).
+    min_val, max_val : float or None
+        Bounds of the allowed interval; None leaves that side open.
+    include_boundaries : {"both", "left", "right", "neither"}
+        Which bounds belong to the interval, e.g. ``min_val=0, include_boundaries="neither"``
+        means strictly positive.
+
+    Returns
+    -------
+    float or int
+        ``x`` converted to ``target_type``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a number of the target type.
+    ValueError
+        If ``x`` is not finite or lies outside the interval; the message names the argument,
+        the interval and the value received.
+    """
+    if include_boundaries not in ("both", "left", "right", "neither"):
+        raise ValueError("include_boundaries must be 'both', 'left', 'right' or 'neither', "
+                         f"got {include_boundaries!r}")
+    if target_type is int:
+        if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
+        val: Any = int(x)
+        prefix = f"{name} must be"
+    elif target_type is float:
+        if isinstance(x, bool) or not np.isscalar(x) or not np.isreal(x) or isinstance(x, (str, bytes)):
+            raise TypeError(f"{name} must be a real number, got {x!r}")
+        val = float(x)
+        prefix = f"{name} must be finite and"
+    else:
+        raise TypeError(f"target_type must be int or float, got {target_type!r}")
+    low_in = include_boundaries in ("both", "left")
+    high_in = include_boundaries in ("both", "right")
+    bad = target_type is float and not np.isfinite(val)
+    if min_val is not None:
+        bad = bad or (val < min_val if low_in else val <= min_val)
+    if max_val is not None:
+        bad = bad or (val > max_val if high_in else val >= max_val)
+    if bad:
+        if min_val is None and max_val is None:
+            raise ValueError(f"{name} must be finite, got {x!r}")
+        raise ValueError(f"{prefix} {_bound_text(min_val, max_val, include_boundaries)}, got {x!r}")
     return val
 
 

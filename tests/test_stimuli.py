@@ -86,7 +86,7 @@ def test_bad_inputs():
         stimuli.make_stimulus_set(n_per_object=0)
     with pytest.raises(TypeError, match="seed"):
         stimuli.make_stimulus_set(n_per_object=1, seed="x")
-    with pytest.raises(ValueError, match="category must be <= 7"):
+    with pytest.raises(ValueError, match=r"category must be in \[0, 7\]"):
         stimuli.object_parts(8, 0)
     with pytest.raises(ValueError, match="background_contrast"):
         stimuli.make_stimulus_set(n_per_object=1, background_contrast=-1)
