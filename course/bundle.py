@@ -37,11 +37,13 @@ __all__ = ["BUNDLE_NAME", "LEAK_MARKERS", "TEST_ONLY_PACKAGES", "build_bundle", 
 BUNDLE_NAME = "brain-models"
 #: Text that must never reach a student.
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-#: Pinned packages that only the test suite and the grading need. Nothing in ``helpers`` or
+#: Pinned packages that only the test suite, the grading and the authoring (jupytext sources,
+#: ruff) need. Nothing in ``helpers`` or
 #: in the released notebooks imports them (``tests/test_bundle.py`` executes every released
 #: notebook in an environment without them). nbclient, nbconvert and nbformat stay: JupyterLab
 #: itself runs on them.
-TEST_ONLY_PACKAGES = frozenset({"nbgrader", "nbval", "pytest", "pytest-timeout", "pytest-xdist", "playwright"})
+TEST_ONLY_PACKAGES = frozenset({"nbgrader", "nbval", "pytest", "pytest-timeout", "pytest-xdist", "playwright",
+                                "jupytext", "ruff"})
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 _TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".toml", ".json", ".cfg", ".yml", ".yaml", ".html", ".csv"}
 

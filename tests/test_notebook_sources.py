@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from course.build import parse_source
+from course.build import CELL_METADATA_FILTER, parse_source, to_source
 
 from .conftest import NOTEBOOKS
 
@@ -38,10 +38,37 @@ def test_notebook_skeleton(src):
     ), "source notebooks are committed without outputs"
 
 
-def test_parse_rejects_bad_marker():
-    with pytest.raises(ValueError, match="unknown cell kind"):
-        parse_source("# %% [weird] id=x\npass\n")
-    with pytest.raises(ValueError, match="needs id"):
-        parse_source("# %% [tests] points=1\npass\n")
-    with pytest.raises(ValueError, match="duplicate id"):
-        parse_source("# %% [solution] id=a\npass\n# %% [solution] id=a\npass\n")
+SOLUTION = '# %% nbgrader={"grade": false, "grade_id": "a", "locked": false, "schema_version": 3, "solution": true}\npass\n'
+
+
+def test_parse_rejects_bad_nbgrader_metadata():
+    with pytest.raises(ValueError, match="needs a grade_id"):
+        parse_source('# %% nbgrader={"grade": true, "points": 1}\npass\n')
+    with pytest.raises(ValueError, match="duplicate grade_id 'a'"):
+        parse_source(SOLUTION + "\n" + SOLUTION)
+    with pytest.raises(ValueError, match="needs integer points"):
+        parse_source('# %% nbgrader={"grade": true, "grade_id": "t", "solution": false}\npass\n')
+    with pytest.raises(ValueError, match=r"unknown nbgrader key\(s\) \['grade_ids'\]"):
+        parse_source('# %% nbgrader={"grade_ids": "t"}\npass\n')
+
+
+def test_source_round_trip_is_exact():
+    """to_source and parse_source are inverses: a source re-written from its notebook is unchanged."""
+    for src in SOURCES:
+        text = src.read_text(encoding="utf-8")
+        assert to_source(parse_source(text, str(src))) == text, f"{src.name} is not in canonical form: run `python -m course build`"
+
+
+def test_jupytext_pairing_is_configured():
+    """JupyterLab (jupytext's contents manager) pairs each notebook with its source in src/."""
+    import jupytext.config
+    from jupytext.paired_paths import paired_paths
+
+    config = jupytext.config.find_jupytext_configuration_file(str(NOTEBOOKS))
+    assert config and config.endswith("pyproject.toml")
+    cfg = jupytext.config.load_jupytext_configuration_file(config)
+    assert cfg.cell_metadata_filter == CELL_METADATA_FILTER
+    for src in SOURCES:
+        nb = str(NOTEBOOKS / (src.stem + ".ipynb"))
+        pairs = [path for path, _ in paired_paths(nb, "ipynb", cfg.default_formats(nb))]
+        assert pairs == [nb, str(src)]

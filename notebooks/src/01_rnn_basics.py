@@ -29,6 +29,7 @@ np.random.seed(0)
 torch.manual_seed(0)
 FULL = os.environ.get("FULL", "0") == "1"  # True: train the flip-flop network 3x longer (~15 s)
 
+
 # %% [markdown]
 # ## 1 · The rate network of the lecture
 #
@@ -43,7 +44,7 @@ FULL = os.environ.get("FULL", "0") == "1"  # True: train the flip-flop network 3
 # ### Exercise 1 · one time step
 # Write `rate_step` so that it returns **both** the new potential and the new rate.
 
-# %% [solution] id=rate_step
+# %% nbgrader={"grade": false, "grade_id": "rate_step", "locked": false, "schema_version": 3, "solution": true}
 def rate_step(W, r, I, sigma=np.tanh):
     """One step of the rate network.
 
@@ -56,7 +57,8 @@ def rate_step(W, r, I, sigma=np.tanh):
     return u_next, r_next
     ### END SOLUTION
 
-# %% [tests] id=test_rate_step points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_rate_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rnn_checks.check_rate_step(rate_step)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(11)
@@ -82,6 +84,7 @@ for t in range(60):
     rates.append(r)
 fig = plotting.activity_traces(np.array(rates), title="50 neurons, constant input: activity settles")
 
+
 # %% [markdown]
 # ## 2 · Three notations, one network
 #
@@ -99,14 +102,15 @@ fig = plotting.activity_traces(np.array(rates), title="50 neurons, constant inpu
 # Given the Sorscher parameters $J$ (recurrent) and $M$ (input), return the generic parameters
 # `{'W_rec': ..., 'W_in': ..., 'b': ...}` of the *same* network, so that $\sigma(x_t) = r_t$.
 
-# %% [solution] id=to_generic
+# %% nbgrader={"grade": false, "grade_id": "to_generic", "locked": false, "schema_version": 3, "solution": true}
 def to_generic(J, M):
     """Sorscher (J, M) -> generic {'W_rec', 'W_in', 'b'}. J : (N, N), M : (N, K)."""
     ### BEGIN SOLUTION
     return {"W_rec": J, "W_in": M, "b": np.zeros(J.shape[0])}
     ### END SOLUTION
 
-# %% [tests] id=test_to_generic points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_to_generic", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rnn_checks.check_to_generic(to_generic)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(5)
@@ -158,7 +162,7 @@ fig = plotting.lyapunov_vs_gain(gains, lyap)
 # nothing moves, and change it only with the velocity input. In which regime should such a
 # network live: $g < 1$, $g \approx 1$, or $g > 1$? What goes wrong in each of the other two?
 
-# %% [think] id=think_regime points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_regime", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # Near the edge, $g \approx 1$ along the directions that store the memory. With $g<1$ the stored
 # value decays (the network forgets its heading while standing still); with $g>1$ small noise is
@@ -182,6 +186,7 @@ with torch.no_grad():
 print(f"trained in {result.seconds:.1f} s; final mean squared error {np.mean(result.losses[-50:]):.3f}")
 fig = plotting.flipflop_trial(u[0], y[0], out[0].numpy())
 
+
 # %% [markdown]
 # How does the network hold its bits? Look for **fixed points** $h^*$ of the autonomous dynamics
 # $F(h) = \tanh(W_{hh} h + b)$, where $F(h^*) = h^*$. Sussillo & Barak find them by minimising the
@@ -195,14 +200,15 @@ fig = plotting.flipflop_trial(u[0], y[0], out[0].numpy())
 # Write `speed(step, h)` for a batch of states `h` of shape (B, N) (a torch tensor): return the
 # B speeds. Use torch operations, so that the search can differentiate $q$.
 
-# %% [solution] id=speed
+# %% nbgrader={"grade": false, "grade_id": "speed", "locked": false, "schema_version": 3, "solution": true}
 def speed(step, h):
     """q(h) = 1/2 ||step(h) - h||^2 for each row of h (B, N); returns (B,)."""
     ### BEGIN SOLUTION
     return 0.5 * ((step(h) - h) ** 2).sum(dim=1)
     ### END SOLUTION
 
-# %% [tests] id=test_speed points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_speed", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 rnn_checks.check_speed(speed)
 ### BEGIN HIDDEN TESTS
 _h = torch.randn(6, 3, generator=torch.Generator().manual_seed(4))
@@ -226,7 +232,7 @@ fig = plotting.fixed_points_pca(flipflop.visited_states(result.model)[:800], fps
 # Why would a network that only had the 8 stable points and nothing between them be hard to
 # build?
 
-# %% [think] id=think_saddles points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_saddles", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # A saddle is stable in some directions and unstable in others: its unstable direction is a
 # one-dimensional path (an unstable manifold) that leads to the two neighbouring stable points.

@@ -29,6 +29,7 @@ np.random.seed(0)
 torch.manual_seed(0)
 FULL = os.environ.get("FULL", "0") == "1"  # True: also retrain the angular integrator (about 30 s)
 
+
 # %% [markdown]
 # ## 1 · Backpropagation through time by hand
 #
@@ -59,7 +60,7 @@ FULL = os.environ.get("FULL", "0") == "1"  # True: also retrain the angular inte
 # `bptt.forward(params, x0, inputs)` gives you the states $x_0, \dots, x_T$ as a $(T+1, N)$ array.
 # Use $\sigma = \tanh$, so $\sigma'(x) = 1 - \tanh^2(x)$.
 
-# %% [solution] id=bptt_manual
+# %% nbgrader={"grade": false, "grade_id": "bptt_manual", "locked": false, "schema_version": 3, "solution": true}
 def bptt_manual(params, x0, inputs, targets):
     """Gradients of eps for the generic tanh RNN.
 
@@ -86,7 +87,8 @@ def bptt_manual(params, x0, inputs, targets):
     }
     ### END SOLUTION
 
-# %% [tests] id=test_bptt_manual points=4
+
+# %% nbgrader={"grade": true, "grade_id": "test_bptt_manual", "locked": true, "points": 4, "schema_version": 3, "solution": false}
 rel_err = rnn_checks.check_bptt(bptt_manual)
 ### BEGIN HIDDEN TESTS
 for _seed in (3, 4):
@@ -127,6 +129,7 @@ errors = [bptt.relative_error(bptt.bptt_gradients(params, x0, u, y, truncation=K
 print(f"K = T = {T}: relative error {errors[T - 1]:.1e}")
 fig = plotting.truncation_error(windows, errors, T)
 
+
 # %% [markdown]
 # ## 3 · Vanishing and exploding gradients
 #
@@ -147,7 +150,7 @@ fig = plotting.truncation_error(windows, errors, T)
 # Return $\lVert \partial x_t / \partial x_0 \rVert_2$ for $t = 0, \dots, T$ (the spectral norm,
 # `np.linalg.norm(A, 2)`), for `sigma` either `"tanh"` or `"linear"`. At $t = 0$ the Jacobian is the identity.
 
-# %% [solution] id=jacobian_norms
+# %% nbgrader={"grade": false, "grade_id": "jacobian_norms", "locked": false, "schema_version": 3, "solution": true}
 def jacobian_norms(W_rec, xs, sigma="tanh"):
     """||d x_t / d x_0||_2 for t = 0..T. W_rec : (N, N), xs : (T + 1, N) states. Returns (T + 1,)."""
     ### BEGIN SOLUTION
@@ -160,7 +163,8 @@ def jacobian_norms(W_rec, xs, sigma="tanh"):
     return np.array(norms)
     ### END SOLUTION
 
-# %% [tests] id=test_jacobian_norms points=3
+
+# %% nbgrader={"grade": true, "grade_id": "test_jacobian_norms", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 rnn_checks.check_jacobian_norms(jacobian_norms)
 ### BEGIN HIDDEN TESTS
 _Q = rnn.random_orthogonal(5, seed=8)
@@ -214,7 +218,7 @@ fig = plotting.learning_curves({f"{k} init": r.losses for k, r in runs.items()},
 # still stays at chance. Use section 3 to explain why. Name two other remedies the lecture
 # mentions, and say how each one keeps the gradient alive.
 
-# %% [think] id=think_vanishing points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_vanishing", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # With spectral radius ~0.6 the Jacobian product shrinks roughly like 0.6^31 ~ 1e-7, so the loss at the go
 # cue barely depends on the state at step 0: the gradient that would teach the network to store
@@ -254,7 +258,7 @@ fig = plotting.heading_tracking(theta, angular_integrator.decode_heading(logits)
 # any path integrator, biological or artificial, accumulate error without external cues? What
 # did the training procedure do to make the error small only up to 20 steps?
 
-# %% [think] id=think_drift points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_drift", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # Path integration sums velocity: every small error in each increment (noise, imperfect weights)
 # is added up and never corrected, so the heading estimate performs a random walk whose error

@@ -35,6 +35,7 @@ TAU, DT = ring.TAU, ring.DT            # 10 ms time constant, 0.5 ms Euler step
 theta = ring.preferred_directions(N)   # preferred directions 2 pi i / N (radians)
 print(f"FULL = {FULL}; one lattice step = {360 / N:.2f} deg")
 
+
 # %% [markdown]
 # ## 1. A ring with a Mexican hat
 #
@@ -50,7 +51,7 @@ print(f"FULL = {FULL}; one lattice step = {360 / N:.2f} deg")
 #
 # **Exercise 1.** Write `mexican_hat(n, j0, j1)` that returns the $(n, n)$ matrix above.
 
-# %% [solution] id=mexican_hat
+# %% nbgrader={"grade": false, "grade_id": "mexican_hat", "locked": false, "schema_version": 3, "solution": true}
 def mexican_hat(n, j0, j1):
     """Cosine ring connectivity W[i, j] = (j0 + j1 cos(theta_i - theta_j)) / n.
 
@@ -62,7 +63,7 @@ def mexican_hat(n, j0, j1):
     ### END SOLUTION
 
 
-# %% [tests] id=test_mexican_hat points=2
+# %% nbgrader={"grade": true, "grade_id": "test_mexican_hat", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ring_checks.check_mexican_hat(mexican_hat)
 ### BEGIN HIDDEN TESTS
 for _n, _j0, _j1 in [(7, -1.0, 3.0), (33, -4.0, 9.5), (3, 0.0, 1.0)]:
@@ -75,6 +76,7 @@ W = my_mexican_hat(N, ring.BEN_YISHAI_J0, ring.BEN_YISHAI_J1)   # J0 = -2, J1 = 
 W_vm = ring.von_mises_weights(N)   # another Mexican hat: difference of von Mises bumps (Kim et al. 2017)
 plotting.ring_connectivity(W, others={"difference of von Mises": W_vm}, title="cosine ring, J0=-2, J1=6")
 plt.show()
+
 
 # %% [markdown]
 # Red is excitation, blue inhibition. The cosine kernel excites neighbours within about
@@ -93,7 +95,7 @@ plt.show()
 #
 # **Exercise 2.** Write `ring_step(r, W, I, tau, dt)`, one Euler step.
 
-# %% [solution] id=ring_step
+# %% nbgrader={"grade": false, "grade_id": "ring_step", "locked": false, "schema_version": 3, "solution": true}
 def ring_step(r, W, I, tau, dt):
     """One Euler step of tau dr/dt = -r + [W r + I]_+.
 
@@ -104,7 +106,7 @@ def ring_step(r, W, I, tau, dt):
     ### END SOLUTION
 
 
-# %% [tests] id=test_ring_step points=2
+# %% nbgrader={"grade": true, "grade_id": "test_ring_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ring_checks.check_ring_step(ring_step)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(11)
@@ -141,6 +143,7 @@ plt.show()
 print(f"cue at {np.rad2deg(cue_angle) % 360:.1f} deg; bump at 0.55 s: {np.rad2deg(decoded[int(0.55 / DT)]) % 360:.1f} deg, "
       f"at 1.0 s: {np.rad2deg(decoded[-1]) % 360:.1f} deg (angles in 0-360, as on the figure's axis)")
 
+
 # %% [markdown]
 # The cue drags the bump towards it (in 0.2 s it gets within a few degrees; a longer cue would
 # finish the trip), and when the cue is gone **the bump stays** where it was left: every
@@ -151,7 +154,7 @@ print(f"cue at {np.rad2deg(cue_angle) % 360:.1f} deg; bump at 0.55 s: {np.rad2de
 # **Exercise 3.** Write `population_vector(rates, theta)` returning that angle in radians,
 # for rates of shape `(N,)` or `(T, N)` (one angle per row).
 
-# %% [solution] id=population_vector
+# %% nbgrader={"grade": false, "grade_id": "population_vector", "locked": false, "schema_version": 3, "solution": true}
 def population_vector(rates, theta):
     """Direction (radians) of sum_i r_i exp(i theta_i), over the last axis of rates (..., N)."""
     ### BEGIN SOLUTION
@@ -160,7 +163,7 @@ def population_vector(rates, theta):
     ### END SOLUTION
 
 
-# %% [tests] id=test_population_vector points=1
+# %% nbgrader={"grade": true, "grade_id": "test_population_vector", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 ring_checks.check_population_vector(population_vector)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(5)
@@ -191,7 +194,7 @@ print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)) 
 # **Exercise 4.** Write `half_width_theory(j1)` that solves this equation for
 # $\theta_c \in (0, \pi)$ (hint: `scipy.optimize.brentq`).
 
-# %% [solution] id=half_width_theory
+# %% nbgrader={"grade": false, "grade_id": "half_width_theory", "locked": false, "schema_version": 3, "solution": true}
 from scipy.optimize import brentq
 
 
@@ -202,7 +205,7 @@ def half_width_theory(j1):
     ### END SOLUTION
 
 
-# %% [tests] id=test_half_width_theory points=2
+# %% nbgrader={"grade": true, "grade_id": "test_half_width_theory", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ring_checks.check_half_width_theory(half_width_theory)
 ### BEGIN HIDDEN TESTS
 for _j1 in (2.2, 3.7, 15.0):
@@ -233,12 +236,13 @@ ok = np.isfinite(hw_sim)
 worst = np.max(np.abs(hw_sim[ok] - [ring.bump_half_width_theory(j) for j in j1_sim[ok]]))
 print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no bump for J1 = {j1_sim[~ok]}")
 
+
 # %% [markdown]
 # **Think!** The width of the bump does not depend on $J_0$ nor on the strength of the input
 # $I$, only on $J_1$. Why, in words? And what would a neuroscientist expect to change when
 # the animal's arousal raises the input to all head-direction cells?
 
-# %% [think] id=think_width points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_width", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # Above threshold the network is linear, so scaling the input scales the whole bump: the
 # uniform input and the uniform coupling J0 only move the mean level, which sets the
@@ -269,7 +273,7 @@ print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no
 #
 # **Exercise 5.** Write `shift_weights(W, gamma)` returning $W + \gamma W'$.
 
-# %% [solution] id=shift_weights
+# %% nbgrader={"grade": false, "grade_id": "shift_weights", "locked": false, "schema_version": 3, "solution": true}
 def shift_weights(W, gamma):
     """Zhang's velocity-shifted connectivity W + gamma W' (central difference along rows)."""
     ### BEGIN SOLUTION
@@ -279,7 +283,7 @@ def shift_weights(W, gamma):
     ### END SOLUTION
 
 
-# %% [tests] id=test_shift_weights points=2
+# %% nbgrader={"grade": true, "grade_id": "test_shift_weights", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ring_checks.check_shift_weights(shift_weights)
 ### BEGIN HIDDEN TESTS
 _W = ring.von_mises_weights(20)
@@ -338,7 +342,7 @@ plt.show()
 # the left ring when $v > b_0$, and what does a single ring with a kernel shifted by $\phi$
 # look like in Zhang's language?)
 
-# %% [think] id=think_saturation points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_saturation", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # The left ring receives b0 - v. Once v is large enough that even the recurrent excitation
 # at the bump's peak cannot lift it above threshold, the left ring falls silent. Only the
@@ -394,7 +398,7 @@ plt.show()
 # destroy the estimate. What does the animal need in addition, and how would you add it to
 # the model (you already used it once in this notebook)?
 
-# %% [think] id=think_drift points=1
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_drift", "locked": false, "points": 1, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # The integrator accumulates noise like any integrator, so it needs occasional absolute
 # information: landmarks. A visual cue that excites the neurons of the seen direction (the
@@ -415,6 +419,7 @@ plt.show()
 # %%
 widgets.ring_explorer(n=N, duration=1.0)
 
+
 # %% [markdown]
 # ## 7. The bridge to learning: does a trained network find a Mexican hat?
 #
@@ -431,7 +436,7 @@ widgets.ring_explorer(n=N, duration=1.0)
 # bin $k = \mathrm{round}((d_{ij} + \pi)/w) \bmod n_\text{bins}$ with $w = 2\pi/n_\text{bins}$,
 # and return the bin centres $-\pi + k w$ and the mean of $W_{ij}$ in each bin.
 
-# %% [solution] id=offset_profile
+# %% nbgrader={"grade": false, "grade_id": "offset_profile", "locked": false, "schema_version": 3, "solution": true}
 def offset_profile(W, pd, n_bins):
     """Mean W[i, j] by preferred-direction offset pd[i] - pd[j]; returns (centres, profile), each (n_bins,)."""
     ### BEGIN SOLUTION
@@ -443,7 +448,7 @@ def offset_profile(W, pd, n_bins):
     ### END SOLUTION
 
 
-# %% [tests] id=test_offset_profile points=2
+# %% nbgrader={"grade": true, "grade_id": "test_offset_profile", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 ring_checks.check_offset_profile(offset_profile)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(8)
@@ -493,7 +498,7 @@ print(f"{len(learned['order'])} tuned units; self-connection {learned['self_weig
 # spread of the points)? What in the training (task, architecture, regularisation) could make
 # a network find -- or miss -- a Mexican hat?
 
-# %% [think] id=think_learned points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_learned", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # The learned profile is a Mexican hat of a kind: strong self-excitation, weak excitation
 # between units whose preferred directions are within about 60 degrees, and inhibition that
@@ -526,7 +531,7 @@ print(f"{len(learned['order'])} tuned units; self-connection {learned['self_weig
 # List three things the ring attractor predicts that a register does not -- things you could
 # test in an experiment like Kim et al.'s.
 
-# %% [think] id=think_register points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_register", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # (1) One bump, of fixed width: the width is set by the connectivity, not by the heading or
 # the input strength; two bumps cannot coexist. (2) Persistence without input but slow

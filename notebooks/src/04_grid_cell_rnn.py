@@ -50,6 +50,7 @@ paths = trajectories.simulate_trajectories(batch_size=8, n_steps=200, seed=1)
 fig = plotting.trajectories_figure(paths["positions"], trajectories.BOX_SIZE)
 plt.show()
 
+
 # %% [markdown]
 # ### Exercise 1: the place-cell code
 #
@@ -66,7 +67,7 @@ plt.show()
 # Write `place_cell_code(positions, centers, width, surround_scale)` for positions of shape
 # `(N, 2)` and centres `(Np, 2)`, returning `(N, Np)`.
 
-# %% [solution] id=place_cell_code
+# %% nbgrader={"grade": false, "grade_id": "place_cell_code", "locked": false, "schema_version": 3, "solution": true}
 def place_cell_code(positions, centers, width=0.12, surround_scale=2.0):
     """Difference-of-softmaxes code, shape (N, Np), non-negative, rows summing to 1."""
     ### BEGIN SOLUTION
@@ -83,7 +84,7 @@ def place_cell_code(positions, centers, width=0.12, surround_scale=2.0):
     ### END SOLUTION
 
 
-# %% [tests] id=test_place_cell_code points=2
+# %% nbgrader={"grade": true, "grade_id": "test_place_cell_code", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 grid_checks.check_place_cell_code(place_cell_code)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(41)
@@ -101,6 +102,7 @@ fig = plotting.place_cell_figure(
     centers, place_cell_code(here[None], centers)[0], here, trajectories.BOX_SIZE,
 )
 plt.show()
+
 
 # %% [markdown]
 # **Why a surround?** The network will have to express this code through a linear readout of
@@ -127,7 +129,7 @@ plt.show()
 # Write `rnn_step(g, v, J, M)` for a batch: `g` is `(B, Ng)`, `v` is `(B, 2)`, `J` is
 # `(Ng, Ng)`, `M` is `(Ng, 2)`; return the new state `(B, Ng)` (numpy arrays).
 
-# %% [solution] id=rnn_step
+# %% nbgrader={"grade": false, "grade_id": "rnn_step", "locked": false, "schema_version": 3, "solution": true}
 def rnn_step(g, v, J, M):
     """ReLU(J g + M v) for every row of g and v."""
     ### BEGIN SOLUTION
@@ -135,7 +137,7 @@ def rnn_step(g, v, J, M):
     ### END SOLUTION
 
 
-# %% [tests] id=test_rnn_step points=1
+# %% nbgrader={"grade": true, "grade_id": "test_rnn_step", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 grid_checks.check_rnn_step(rnn_step)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(42)
@@ -155,6 +157,7 @@ for v in paths["velocities"][0, :40]:
     lowest = min(lowest, state.min())
 print("lowest activity along the path:", float(lowest))
 
+
 # %% [markdown]
 # ### Exercise 3: decoding a position
 #
@@ -163,7 +166,7 @@ print("lowest activity along the path:", float(lowest))
 #
 # Write `decode_position(activity, centers, k)`: `activity` is `(N, Np)`, return `(N, 2)`.
 
-# %% [solution] id=decode_position
+# %% nbgrader={"grade": false, "grade_id": "decode_position", "locked": false, "schema_version": 3, "solution": true}
 def decode_position(activity, centers, k=3):
     """Mean centre of the k most active place cells, shape (N, 2)."""
     ### BEGIN SOLUTION
@@ -172,7 +175,7 @@ def decode_position(activity, centers, k=3):
     ### END SOLUTION
 
 
-# %% [tests] id=test_decode_position points=1
+# %% nbgrader={"grade": true, "grade_id": "test_decode_position", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 grid_checks.check_decode_position(decode_position)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(43)
@@ -235,6 +238,7 @@ print(f"decoding error {100 * live['error']:.1f} cm, {live['error_ratio']:.1f} t
 fig = plotting.rate_maps_figure(live["maps"], live["score_minmax"], n_show=24)
 plt.show()
 
+
 # %% [markdown]
 # ## 4. Is it a grid? The rotational-symmetry score
 #
@@ -255,7 +259,7 @@ plt.show()
 # $\dfrac{\langle (\text{sac}-\mu)(\text{rot}-\mu) \rangle_{\text{mask}}}
 # {\langle (\text{sac}-\mu)^2 \rangle_{\text{mask}} + 10^{-5}}$.
 
-# %% [solution] id=rotation_correlation
+# %% nbgrader={"grade": false, "grade_id": "rotation_correlation", "locked": false, "schema_version": 3, "solution": true}
 def rotation_correlation(sac, angle, mask):
     """Correlation of an autocorrelogram with its rotation by `angle` degrees, inside `mask`."""
     from scipy import ndimage
@@ -268,7 +272,7 @@ def rotation_correlation(sac, angle, mask):
     ### END SOLUTION
 
 
-# %% [tests] id=test_rotation_correlation points=2
+# %% nbgrader={"grade": true, "grade_id": "test_rotation_correlation", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 grid_checks.check_rotation_correlation(rotation_correlation)
 ### BEGIN HIDDEN TESTS
 _sac = grid_scores.autocorrelogram(np.random.default_rng(44).normal(size=(20, 20)))
@@ -367,7 +371,7 @@ scores = [grid_scores.grid_scores(p)["minmax"] for p in patterns]
 fig = plotting.patterns_figure(patterns, ["no constraint"] * 2 + ["g >= 0"] * 2, scores)
 plt.show()
 
-# %% [think] id=think_relu points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_relu", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # **Think!** The trained network uses ReLU units, and the pattern-formation view uses
 # $g \geq 0$. Why does the non-negativity matter for getting *hexagonal* grids rather than
 # stripes or irregular patterns? What would you expect from the same network with linear

@@ -107,6 +107,7 @@ print(f"{learned['J'].shape[0]} units on a {n} x {n} sheet; grid spacing {100 * 
       f"decoding error {100 * learned['error']:.1f} cm")
 J_out = sheet_analysis.sort_by_sheet(learned["J"], res["positions"], n)
 
+
 # %% [markdown]
 # ### Exercise 1: the average outgoing connectivity
 #
@@ -120,7 +121,7 @@ J_out = sheet_analysis.sort_by_sheet(learned["J"], res["positions"], n)
 # Write `average_outgoing(J_out, n)` returning the $(n, n)$ image with offset $0$ at index
 # `(n // 2, n // 2)` (hint: `np.roll(img, shift, axis=(0, 1))`).
 
-# %% [solution] id=average_outgoing
+# %% nbgrader={"grade": false, "grade_id": "average_outgoing", "locked": false, "schema_version": 3, "solution": true}
 def average_outgoing(J_out, n):
     """Average over presynaptic units of their outgoing weights, centred on themselves.
 
@@ -137,7 +138,7 @@ def average_outgoing(J_out, n):
     ### END SOLUTION
 
 
-# %% [tests] id=test_average_outgoing points=2
+# %% nbgrader={"grade": true, "grade_id": "test_average_outgoing", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 sheet_checks.check_average_outgoing(average_outgoing)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(21)
@@ -190,6 +191,7 @@ sheet_plots.connectivity_figure(bf_an["profile"], bf_an["spacing"], profile, res
 plt.show()
 print(f"correlation of the radial profiles (0 - 0.6 grid spacings): r = {correlation:.2f}")
 
+
 # %% [markdown]
 # Both are centre-surround: the learned network excites its close neighbours on the sheet and
 # inhibits units half a period away, and it keeps a strong self-excitation. The hand-designed
@@ -207,7 +209,7 @@ print(f"correlation of the radial profiles (0 - 0.6 grid spacings): r = {correla
 #
 # Write `shift_push(J, M, g, heading)` for one population state `g` of shape `(Ng,)`.
 
-# %% [solution] id=shift_push
+# %% nbgrader={"grade": false, "grade_id": "shift_push", "locked": false, "schema_version": 3, "solution": true}
 def shift_push(J, M, g, heading):
     """J @ ((M v) * (g > 0)) with v = (cos(heading), sin(heading)).
 
@@ -219,7 +221,7 @@ def shift_push(J, M, g, heading):
     ### END SOLUTION
 
 
-# %% [tests] id=test_shift_push points=2
+# %% nbgrader={"grade": true, "grade_id": "test_shift_push", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 sheet_checks.check_shift_push(shift_push)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(8)
@@ -262,7 +264,7 @@ for name, an in [("hand-designed", bf_an), ("learned", res)]:
 # the analysis above predict for real grid cells in the entorhinal cortex -- what could an
 # experiment measure to test it?
 
-# %% [think] id=think_constraints points=3
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_constraints", "locked": false, "points": 3, "schema_version": 3, "solution": true}
 # ### BEGIN SOLUTION
 # Constraints: (1) the task -- path integration from velocity alone, over long paths, so the
 # state must store a continuous 2-D position without drift: a 2-D continuous attractor with a

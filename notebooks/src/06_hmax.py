@@ -57,7 +57,8 @@ N_PER_SIZE = 250 if FULL else 100     # S2 prototypes per patch size (Serre's co
 for p in hmax.s1_parameters()[:4]:
     print(f"band {p['band']}: size {p['size']:2d} px, lambda {p['lambda']:.1f} px, sigma {p['sigma']:.1f} px")
 
-# %% [solution] id=gabor
+
+# %% nbgrader={"grade": false, "grade_id": "gabor", "locked": false, "schema_version": 3, "solution": true}
 def gabor(size, wavelength, sigma, orientation, gamma=0.3):
     """S1 Gabor filter, shape (size, size); orientation of the preferred bar in degrees."""
     ### BEGIN SOLUTION
@@ -73,7 +74,8 @@ def gabor(size, wavelength, sigma, orientation, gamma=0.3):
     return g / np.sqrt((g**2).sum())
     ### END SOLUTION
 
-# %% [tests] id=test_gabor points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_gabor", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 hmax_checks.check_gabor(gabor)
 ### BEGIN HIDDEN TESTS
 for p in hmax.s1_parameters()[::5]:
@@ -113,6 +115,7 @@ s1, c1 = model.s1(image), model.c1(image)
 print("C1 map sizes per band:", [c.shape[-2:] for c in c1])
 fig = plotting.s1_c1_maps(image, s1[2][0], c1[1][0], hmax.ORIENTATIONS, title="S1 (11 px) and C1 (band 2)")
 
+
 # %% [markdown]
 # ## 3. Max versus sum: invariance and selectivity in clutter
 #
@@ -126,7 +129,7 @@ fig = plotting.s1_c1_maps(image, s1[2][0], c1[1][0], hmax.ORIENTATIONS, title="S
 # Write `complex_cell(maps, op)`, the pooling operation of a complex cell: a max or a sum over
 # the two position axes of `maps`, for any number of leading axes.
 
-# %% [solution] id=pool
+# %% nbgrader={"grade": false, "grade_id": "pool", "locked": false, "schema_version": 3, "solution": true}
 def complex_cell(maps, op="max"):
     """Pool afferent responses maps (..., H, W) over the two position axes: op 'max' or 'sum'."""
     ### BEGIN SOLUTION
@@ -136,7 +139,8 @@ def complex_cell(maps, op="max"):
     return maps.sum(axis=(-2, -1))
     ### END SOLUTION
 
-# %% [tests] id=test_pool points=1
+
+# %% nbgrader={"grade": true, "grade_id": "test_pool", "locked": true, "points": 1, "schema_version": 3, "solution": false}
 hmax_checks.check_pool(complex_cell)
 ### BEGIN HIDDEN TESTS
 _x = np.random.default_rng(11).random((4, 6, 9))
@@ -162,7 +166,7 @@ print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter'][
 # objects is on average close to the **average** of the responses to each alone (Zoccolan, Cox &
 # DiCarlo 2005) -- neither a max nor a sum.
 
-# %% [think] id=think_max_sum points=1
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_max_sum", "locked": false, "points": 1, "schema_version": 3, "solution": true}
 # **Think!** An IT neuron responds at 40 spikes/s to object A alone and at 10 spikes/s to object B
 # alone. What would a max-pooling model predict for A and B shown together, and what would a
 # sum-pooling model predict? Why is the max better for recognising A in a cluttered scene?
@@ -187,6 +191,7 @@ curves = hmax.invariance_curves(model)
 fig = plotting.invariance_plot(curves)
 print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves["shift"][-1], "px")
 
+
 # %% [markdown]
 # ## 5. Decoding category from pixels and from C2
 #
@@ -200,7 +205,7 @@ print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves[
 # classifier on the training folds, score it on the held-out fold (stratified folds, shuffled
 # with `seed`).
 
-# %% [solution] id=decode
+# %% nbgrader={"grade": false, "grade_id": "decode", "locked": false, "schema_version": 3, "solution": true}
 def decode(features, labels, n_folds=4, seed=0):
     """Mean held-out accuracy of a linear classifier; features (n_samples, n_features)."""
     from sklearn.linear_model import RidgeClassifierCV
@@ -213,7 +218,8 @@ def decode(features, labels, n_folds=4, seed=0):
     return float(cross_val_score(clf, features, labels, cv=cv).mean())
     ### END SOLUTION
 
-# %% [tests] id=test_decode points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_decode", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 hmax_checks.check_decode(decode)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(5)
@@ -243,7 +249,7 @@ fig = plotting.decoding_bars(acc, (0, 3, 6), chance=1 / 8)
 # change; read off the bars how much C2 features lose in comparison. Yet C2 is far from perfect at V6: its features were never shaped for
 # the task, and a global max over the whole image mixes the object with its background.
 
-# %% [think] id=think_limits points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_limits", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # **Think!** Name two things HMAX cannot do that the ventral stream (or a modern network) does,
 # and explain how task-trained deep networks (next notebook) address one of them.
 #

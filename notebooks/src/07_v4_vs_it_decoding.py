@@ -88,6 +88,7 @@ fig = decoding_plots.object_response_maps({r: data.region(r)[lev0] for r in data
                                           data.category[lev0], data.category_names,
                                           title="mean response per object (lowest variation)")
 
+
 # %% [markdown]
 # ## 2. A cross-validated linear decoder
 #
@@ -99,7 +100,7 @@ fig = decoding_plots.object_response_maps({r: data.region(r)[lev0] for r in data
 # average over folds. Write `decode`: for each `(train, test)` pair, fit a **fresh** decoder on
 # the training images and record the fraction of test images it labels correctly.
 
-# %% [solution] id=decode
+# %% nbgrader={"grade": false, "grade_id": "decode", "locked": false, "schema_version": 3, "solution": true}
 def decode(features, labels, splits, make_decoder=decoding.make_decoder):
     """Mean held-out accuracy; features (n_images, n_sites), labels (n_images,), splits [(train, test), ...]."""
     features, labels = np.asarray(features), np.asarray(labels)
@@ -111,7 +112,8 @@ def decode(features, labels, splits, make_decoder=decoding.make_decoder):
     return float(np.mean(scores))
     ### END SOLUTION
 
-# %% [tests] id=test_decode points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_decode", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 decoding_checks.check_decode(decode)
 ### BEGIN HIDDEN TESTS
 _rng = np.random.default_rng(7)
@@ -129,6 +131,7 @@ it0, cat0 = data.region("IT")[lev0], data.category[lev0]
 print(f"IT, category, lowest variation: {decode(it0, cat0, decoding.image_splits(cat0, 4, 0)):.2f} "
       f"(chance {1 / len(data.category_names):.2f})")
 
+
 # %% [markdown]
 # ## 3. Splits that keep objects apart
 #
@@ -139,7 +142,7 @@ print(f"IT, category, lowest variation: {decode(it0, cat0, decoding.image_splits
 # `numpy.random.default_rng(seed)` and deal them to the `n_folds` folds in turn; fold $k$ tests on
 # all images of its objects and trains on the rest.
 
-# %% [solution] id=object_folds
+# %% nbgrader={"grade": false, "grade_id": "object_folds", "locked": false, "schema_version": 3, "solution": true}
 def object_folds(objects, categories, n_folds=4, seed=0):
     """[(train_index, test_index), ...] keeping each object's images together; objects, categories: (n_images,)."""
     objects, categories = np.asarray(objects), np.asarray(categories)
@@ -154,7 +157,8 @@ def object_folds(objects, categories, n_folds=4, seed=0):
     return [(index[fold != k], index[fold == k]) for k in range(n_folds)]
     ### END SOLUTION
 
-# %% [tests] id=test_object_folds points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_object_folds", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 decoding_checks.check_object_folds(object_folds)
 ### BEGIN HIDDEN TESTS
 _objs = np.array([f"o{i}" for i in np.repeat(np.arange(12), 5)])
@@ -221,6 +225,7 @@ if by_level:
            if "IT" in r and "V4" in r}
     print("IT - V4 per level:", gap)
 
+
 # %% [markdown]
 # For identity among 64 objects, V4 is near chance already at V3 in this stand-in, so the gap
 # peaks at V3 and narrows at V6 as IT, too, loses accuracy: a floor effect to keep in mind when
@@ -232,7 +237,7 @@ if by_level:
 # `n` in `n_sites` and each of `n_resamples` resamples, draw `n` distinct sites at random (one
 # `numpy.random.default_rng(seed)` for all draws) and record `score(features[:, sites])`.
 
-# %% [solution] id=subsample_sites
+# %% nbgrader={"grade": false, "grade_id": "subsample_sites", "locked": false, "schema_version": 3, "solution": true}
 def subsample_sites(features, score, n_sites, n_resamples=5, seed=0):
     """Scores (len(n_sites), n_resamples) of random subsets of sites; features (n_images, n_total)."""
     features = np.asarray(features)
@@ -246,7 +251,8 @@ def subsample_sites(features, score, n_sites, n_resamples=5, seed=0):
     return out
     ### END SOLUTION
 
-# %% [tests] id=test_subsample_sites points=2
+
+# %% nbgrader={"grade": true, "grade_id": "test_subsample_sites", "locked": true, "points": 2, "schema_version": 3, "solution": false}
 decoding_checks.check_subsample_sites(subsample_sites)
 ### BEGIN HIDDEN TESTS
 _F = np.tile(np.arange(30.0), (3, 1))
@@ -284,7 +290,7 @@ if curves:
 # sites (but not V4)". Curves like these tell how many sites a readout needs to reach a given
 # accuracy — the comparison Majaj et al. (2015) made with human performance.
 
-# %% [think] id=think_separable points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_separable", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # **Think!** In this stand-in, what makes the IT population linearly separable by category and
 # identity across variation, and V4 not? What would you have to know about real IT to say the same?
 #
@@ -302,7 +308,7 @@ if curves:
 # what the cross-validated decoding on held-out images and objects tests.
 # ### END SOLUTION
 
-# %% [think] id=think_models points=2
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_models", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # **Think!** HMAX C2 features decode better than pixels but well below IT. What does this result
 # say about how to build — and how to judge — a model of the ventral stream? Relate it to
 # task-driven deep networks.
