@@ -17,15 +17,14 @@
 # %%
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers import checks, fixed_points, flipflop, plotting, rnn, widgets
+from helpers import fixed_points, flipflop, plotting, rnn, widgets
+from helpers.checks import fallback
 from helpers.checks import rnn as rnn_checks
 
 plotting.use_lecture_style()
-np.random.seed(0)
 torch.manual_seed(0)
 FULL = os.environ.get("FULL", "0") == "1"  # True: train the flip-flop network 3x longer (~15 s)
 
@@ -74,13 +73,13 @@ for _sig in (np.tanh, lambda x: np.maximum(x, 0), lambda x: 1 / (1 + np.exp(-x))
 # your `rate_step`, or the reference if you have not written it yet).
 
 # %%
-step = checks.fallback(rate_step, rnn.rate_step, check=rnn_checks.check_rate_step)
+my_rate_step = fallback(rate_step, rnn.rate_step, check=rnn_checks.check_rate_step)
 W = rnn.random_gain_matrix(50, 0.9, seed=1)
 r = np.zeros(50)
 I = 0.5 * np.random.default_rng(2).standard_normal(50)
 rates = [r]
-for t in range(60):
-    _, r = step(W, r, I)
+for _ in range(60):
+    _, r = my_rate_step(W, r, I)
     rates.append(r)
 fig = plotting.activity_traces(np.array(rates), title="50 neurons, constant input: activity settles")
 
@@ -212,15 +211,16 @@ def speed(step, h):
 rnn_checks.check_speed(speed)
 ### BEGIN HIDDEN TESTS
 _h = torch.randn(6, 3, generator=torch.Generator().manual_seed(4))
-_step = lambda h: torch.relu(h - 0.5)
+def _step(h):
+    return torch.relu(h - 0.5)
 assert torch.allclose(speed(_step, _h), fixed_points.speed(_step, _h))
 assert speed(_step, _h).shape == (6,)
 ### END HIDDEN TESTS
 
 # %%
-q = checks.fallback(speed, fixed_points.speed, check=rnn_checks.check_speed)
+my_speed = fallback(speed, fixed_points.speed, check=rnn_checks.check_speed)
 starts = flipflop.fixed_point_starts(result.model, seed=0)  # held memories + visited states
-fps = fixed_points.find_fixed_points(result.model.step, starts, iters=3000, tol=1e-7, speed=q)
+fps = fixed_points.find_fixed_points(result.model.step, starts, iters=3000, tol=1e-7, speed=my_speed)
 print(f"{len(fps.points)} fixed points, {fps.n_stable} stable")
 fig = plotting.fixed_points_pca(flipflop.visited_states(result.model)[:800], fps.points, fps.stable)
 

@@ -17,15 +17,14 @@
 # %%
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers import angular_integrator, bptt, checks, delayed_recall, plotting, rnn
+from helpers import angular_integrator, bptt, delayed_recall, plotting, rnn
+from helpers.checks import fallback
 from helpers.checks import rnn as rnn_checks
 
 plotting.use_lecture_style()
-np.random.seed(0)
 torch.manual_seed(0)
 FULL = os.environ.get("FULL", "0") == "1"  # True: also retrain the angular integrator (about 30 s)
 
@@ -103,11 +102,11 @@ for _seed in (3, 4):
 # finite differences $(\varepsilon(\theta + h) - \varepsilon(\theta - h))/2h$, which need no calculus at all.
 
 # %%
-grad_fn = checks.fallback(bptt_manual, bptt.bptt_gradients, check=rnn_checks.check_bptt)
+my_bptt_manual = fallback(bptt_manual, bptt.bptt_gradients, check=rnn_checks.check_bptt)
 rng = np.random.default_rng(0)
 params = bptt.init_params(3, 8, 2, radius=1.2, seed=rng)
 x0, u, y = 0.3 * rng.standard_normal(8), rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
-mine, auto = grad_fn(params, x0, u, y), bptt.autograd_gradients(params, x0, u, y)
+mine, auto = my_bptt_manual(params, x0, u, y), bptt.autograd_gradients(params, x0, u, y)
 fd = bptt.finite_difference_gradients(params, x0, u, y, eps=1e-6)
 fd_err = max(np.max(np.abs(mine[k].flat[i] - d) / np.maximum(np.abs(d), 1e-8)) for k, (i, d) in fd.items())
 print(f"relative error vs autograd: {bptt.relative_error(mine, auto):.1e};  "
@@ -182,18 +181,18 @@ assert np.allclose(jacobian_norms(_W, _xs, "tanh"), bptt.state_jacobian_norms(_W
 # the bound is true but says nothing there.
 
 # %%
-jn = checks.fallback(jacobian_norms, bptt.state_jacobian_norms, check=rnn_checks.check_jacobian_norms)
+my_jacobian_norms = fallback(jacobian_norms, bptt.state_jacobian_norms, check=rnn_checks.check_jacobian_norms)
 norms, bounds = {}, {}
 steps = np.arange(41)
 for radius in (0.5, 0.9, 1.1, 1.5):
     p = bptt.init_params(1, 64, 1, radius=radius, seed=1)
     xs = bptt.forward(p, 0.1 * np.ones(64), 0.1 * np.random.default_rng(2).standard_normal((40, 1)))
     label = f"tanh, radius {radius}, ||W||_2 = {np.linalg.norm(p['W_rec'], 2):.2f}"
-    norms[label] = jn(p["W_rec"], xs, "tanh")
+    norms[label] = my_jacobian_norms(p["W_rec"], xs, "tanh")
     bounds[label] = bptt.pascanu_bound(p["W_rec"], steps)
 Q = rnn.random_orthogonal(64, seed=0)
 for g in (0.9, 1.1):
-    norms[f"linear, W = {g}Q"] = jn(g * Q, np.zeros((41, 64)), "linear")
+    norms[f"linear, W = {g}Q"] = my_jacobian_norms(g * Q, np.zeros((41, 64)), "linear")
 fig = plotting.gradient_norms(norms, bounds)
 
 # %% [markdown]
