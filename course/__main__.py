@@ -77,9 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             folder, archive = build_bundle(args.out, args.notebooks, force=args.force)
             print(f"student bundle: {folder}/ and {archive} (hand out the zip)")
         elif args.command == "grade":
-            from .grade import grade
-
-            from .grade import CELL_TIMEOUT_S, NOTEBOOK_TIMEOUT_S
+            from .grade import CELL_TIMEOUT_S, NOTEBOOK_TIMEOUT_S, grade
 
             rows = grade(args.submissions, args.out, args.notebooks, workers=args.workers, force=args.force,
                          feedback_dir=args.feedback,

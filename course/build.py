@@ -4,16 +4,21 @@ A notebook is authored once, as a `jupytext <https://jupytext.readthedocs.io>`_ 
 Python file that reads well in a diff, and built into ``notebooks/NN_name.ipynb`` without
 outputs. nbgrader's cell metadata sits in the cell headers, as jupytext writes it::
 
-    # %% [markdown]                       a markdown cell, every line written "# text"
-    # %%                                  an ordinary code cell
-    # %% nbgrader={"grade": false, "grade_id": "NAME", "locked": false, "schema_version": 3, "solution": true}
-                                          an exercise stub: the code between ### BEGIN SOLUTION
-                                          and ### END SOLUTION becomes raise NotImplementedError()
-    # %% nbgrader={"grade": true, "grade_id": "NAME", "locked": true, "points": 2, "schema_version": 3, "solution": false}
-                                          an auto-graded test cell (visible checks, then hidden tests
-                                          between ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS)
-    # %% [markdown] nbgrader={"grade": true, "grade_id": "NAME", "locked": false, "points": 1, "schema_version": 3, "solution": true}
-                                          a "Think!" answer, graded by hand
+    # %% [markdown]
+        a markdown cell, every line written "# text"
+    # %%
+        an ordinary code cell
+    # %% nbgrader={"grade": false, "grade_id": "NAME", "locked": false, "schema_version": 3,
+    #              "solution": true}                                    (on one line)
+        an exercise stub: the code between ### BEGIN SOLUTION and ### END SOLUTION becomes
+        raise NotImplementedError() in the student release
+    # %% nbgrader={"grade": true, "grade_id": "NAME", "locked": true, "points": 2,
+    #              "schema_version": 3, "solution": false}              (on one line)
+        an auto-graded test cell: visible checks, then hidden tests between
+        ### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS
+    # %% [markdown] nbgrader={"grade": true, "grade_id": "NAME", "locked": false, "points": 1,
+    #                         "schema_version": 3, "solution": true}    (on one line)
+        a "Think!" answer, graded by hand
 
 Cells may also carry ``tags=[...]``. The pairing (``notebooks/X.ipynb`` with
 ``notebooks/src/X.py``) and the metadata filters are configured in ``pyproject.toml``

@@ -145,8 +145,8 @@ def _environment(trees: list[ast.AST], package: str = "") -> dict[str, str]:
                 elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                     args = node.args
                     positional = args.posonlyargs + args.args
-                    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-                    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+                    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+                    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
                     for arg, default in pairs:
                         path = _resolve(default, env)
                         if path is not None:
@@ -154,7 +154,7 @@ def _environment(trees: list[ast.AST], package: str = "") -> dict[str, str]:
     return env
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _object(path: str):
     """The object a dotted path names (importing ``helpers`` modules), or None."""
     with _LOCK:
@@ -320,7 +320,7 @@ def _shape(fn: ast.FunctionDef, env: dict[str, str]) -> tuple[str, int]:
     return ast.dump(args) + ast.dump(module), size
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference_shape(path: str) -> tuple[str, int] | None:
     obj = _object(path)
     try:

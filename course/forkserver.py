@@ -54,10 +54,10 @@ def _child(job: dict) -> None:  # pragma: no cover -- runs in the forked process
 
 def serve() -> None:  # pragma: no cover -- runs in the helper process
     """Read jobs on stdin, run each in a fork, answer on stdout."""
+    import nbclient  # noqa: F401
     import nbgrader.apps.nbgraderapp  # noqa: F401 -- the point: import once
     import nbgrader.converters  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
-    import nbclient  # noqa: F401
 
     from . import nbgrader_plugins  # noqa: F401
 

@@ -45,6 +45,7 @@ from nbgrader.api import Gradebook
 from .delegation import find_delegation, reference_map
 from .feedback import cell_feedback, exercise_titles, write_feedback
 from .forkserver import NbgraderServer
+from .kernel_client import ZYGOTE_ENV
 from .nbgrader_course import (
     CELL_TIMEOUT_S,
     NOTEBOOK_BUDGET_S,
@@ -57,7 +58,6 @@ from .nbgrader_course import (
     write_kernelspec,
 )
 from .nbgrader_plugins import PROBLEM_PREFIX
-from .kernel_client import ZYGOTE_ENV
 from .sandbox import ENV_VAR, REPORT_PREFIX
 from .submission import SubmissionError, notebook_names, sanitize
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from time import monotonic
 
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from traitlets import Float, Integer
-
 from nbgrader import utils
 from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
 
 from .sandbox import TEST_MARK
 

@@ -139,7 +139,7 @@ def _is_student_code(obj: Any, depth: int = 0) -> bool:
     if t.__module__ == "__main__":
         return True
     if not isinstance(obj, (types.BuiltinFunctionType, types.ModuleType)):
-        call = getattr(t, "__call__", None)
+        call = getattr(t, "__call__", None)  # noqa: B004 -- the method itself, not callable()
         call_code = getattr(call, "__code__", None)
         if isinstance(call_code, types.CodeType):
             return _student_file(call_code.co_filename)
@@ -755,7 +755,7 @@ def _prepare_home(home: Path, uid: int | None, fonts: dict[str, bytes]) -> None:
     for name, data in fonts.items():
         (home / ".config/matplotlib" / name).write_bytes(data)
     if uid is not None:
-        for dirpath, dirnames, filenames in os.walk(home):
+        for dirpath, _dirnames, filenames in os.walk(home):
             os.chown(dirpath, uid, uid)
             for f in filenames:
                 os.chown(os.path.join(dirpath, f), uid, uid)

@@ -231,7 +231,9 @@ def load_angular_integrator(path: Path = SHIPPED_PATH) -> IntegratorResult:
     return IntegratorResult(model, losses=d["losses"].tolist(), seconds=float(cfg.get("wall_seconds", 0)), config=cfg)
 
 
-def preferred_directions(model: AngularIntegrator, n_headings: int = 72, T: int = 20, n: int = 512, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+def preferred_directions(
+    model: AngularIntegrator, n_headings: int = 72, T: int = 20, n: int = 512, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
     """Each hidden unit's preferred heading and tuning curve from fresh trajectories.
 
     Returns

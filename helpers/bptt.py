@@ -15,7 +15,7 @@ into db. Truncated BPTT with window K lets each ``eps_t`` reach back only to ``x
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import torch

@@ -7,8 +7,8 @@ points (and slow points); the Jacobian ``dF/dh`` there tells whether each is sta
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch

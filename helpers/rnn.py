@@ -13,7 +13,7 @@ the rates: ``x_t = J r_{t-1} + M v_t`` and ``r_t = sigma(x_t)``.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,7 +43,9 @@ def _check_activation(sigma: Activation) -> Activation:
     return sigma
 
 
-def rate_step(W: np.ndarray, r: np.ndarray, I: np.ndarray, sigma: Activation = np.tanh) -> tuple[np.ndarray, np.ndarray]:
+def rate_step(
+    W: np.ndarray, r: np.ndarray, I: np.ndarray, sigma: Activation = np.tanh
+) -> tuple[np.ndarray, np.ndarray]:
     """One step of the lecture's rate network.
 
     Parameters

@@ -3,7 +3,7 @@ angular integrator): one fresh batch per step, optional gradient clipping, a pro
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -6,7 +6,8 @@ spirit of scikit-learn's ``check_array``.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ def as_array(
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {_shape_str(arr.shape)}")
     if shape is not None:
         if arr.ndim != len(shape) or any(
-            s is not None and s != a for s, a in zip(shape, arr.shape)
+            s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
         ):
             want = _shape_str(["?" if s is None else s for s in shape])
             raise ValueError(f"{name} must have shape {want}, got {_shape_str(arr.shape)}")

@@ -128,7 +128,7 @@ class LabServer:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
 
-    def start(self) -> "LabServer":
+    def start(self) -> LabServer:
         env = self._env()
         self._write_settings()
         cmd = [
@@ -201,7 +201,7 @@ class LabServer:
             self._log = None
         shutil.rmtree(self._home, ignore_errors=True)
 
-    def __enter__(self) -> "LabServer":
+    def __enter__(self) -> LabServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

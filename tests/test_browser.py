@@ -29,8 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import (VIEWPORT, LabServer, LabWindow, NotebookSession,
-                              launch_chromium, missing_browser_reason)
+from .browser_support import VIEWPORT, LabServer, LabWindow, NotebookSession, launch_chromium, missing_browser_reason
 from .conftest import NOTEBOOKS, ROOT
 
 ARTIFACTS = ROOT / "artifacts"

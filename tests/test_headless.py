@@ -66,10 +66,10 @@ def test_figure_cells_are_recognised() -> None:
 def test_explorer_widget_carries_its_figure() -> None:
     """Headless, an explorer is a widget view plus the PNG of its default setting; moving a
     slider redraws it as widget state (no output captured while a cell runs)."""
+    import matplotlib.pyplot as plt
     from ipywidgets import FloatSlider
 
     from helpers import widgets
-    import matplotlib.pyplot as plt
 
     def draw(a: float) -> plt.Figure:
         fig, ax = plt.subplots()

@@ -38,7 +38,8 @@ def test_notebook_skeleton(src):
     ), "source notebooks are committed without outputs"
 
 
-SOLUTION = '# %% nbgrader={"grade": false, "grade_id": "a", "locked": false, "schema_version": 3, "solution": true}\npass\n'
+SOLUTION = ('# %% nbgrader={"grade": false, "grade_id": "a", "locked": false, "schema_version": 3, "solution": true}'
+            "\npass\n")
 
 
 def test_parse_rejects_bad_nbgrader_metadata():
@@ -56,7 +57,8 @@ def test_source_round_trip_is_exact():
     """to_source and parse_source are inverses: a source re-written from its notebook is unchanged."""
     for src in SOURCES:
         text = src.read_text(encoding="utf-8")
-        assert to_source(parse_source(text, str(src))) == text, f"{src.name} is not in canonical form: run `python -m course build`"
+        assert to_source(parse_source(text, str(src))) == text, (
+            f"{src.name} is not in canonical form: run `python -m course build`")
 
 
 def test_jupytext_pairing_is_configured():

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import grid_scores, place_cells as pc
+from helpers import grid_scores
+from helpers import place_cells as pc
 
 
 def test_code_nonnegative_sums_to_one():

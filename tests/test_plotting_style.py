@@ -37,7 +37,7 @@ def test_style_reads_on_a_projector():
 
 
 def test_no_rainbow_colour_map_in_any_figure():
-    pattern = re.compile(r"cmap\s*=\s*[\"'](%s)[\"']" % "|".join(RAINBOW))
+    pattern = re.compile(r"cmap\s*=\s*[\"'](" + "|".join(RAINBOW) + r")[\"']")
     offenders = [f"{p.name}:{i + 1}" for p in sorted((ROOT / "helpers" / "plotting").glob("*.py"))
                  for i, line in enumerate(p.read_text().splitlines()) if pattern.search(line)]
     assert not offenders, f"rainbow colour maps (not perceptually uniform): {offenders}"

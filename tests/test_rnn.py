@@ -59,7 +59,8 @@ def test_transition_to_chaos():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: rnn.rate_step(np.ones((3, 4)), np.ones(3), np.ones(3)), r"W must be square \(N, N\), got shape \(3, 4\)"),
+        (lambda: rnn.rate_step(np.ones((3, 4)), np.ones(3), np.ones(3)),
+         r"W must be square \(N, N\), got shape \(3, 4\)"),
         (lambda: rnn.rate_step(np.eye(3), np.ones(4), np.ones(3)), r"r must have shape \(3,\), got \(4,\)"),
         (lambda: rnn.rate_step(np.eye(2), np.array([np.nan, 0]), np.ones(2)), "r must be finite"),
         (lambda: rnn.simulate_generic(np.eye(3), np.ones((3, 2)), np.zeros(3), np.ones((5, 4)), np.zeros(3)),

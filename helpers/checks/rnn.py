@@ -1,7 +1,7 @@
 """Visible checks for notebooks 01 (RNN basics) and 02 (BPTT)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -124,7 +124,8 @@ def check_bptt(bptt_fn: Callable) -> float:
     name = "check_bptt"
     params, x0, inputs, targets = _bptt_problem()
     got = bptt_fn(params, x0, inputs, targets)
-    expect_true(isinstance(got, dict), name, f"your function should return a dict of gradients, got {type(got).__name__}",
+    expect_true(isinstance(got, dict), name,
+                f"your function should return a dict of gradients, got {type(got).__name__}",
                 "return a dict with the keys 'W_rec', 'W_in', 'b' and 'W_out'")
     want = bptt.autograd_gradients(params, x0, inputs, targets)
     for key in bptt.PARAM_NAMES:
@@ -184,7 +185,8 @@ def check_jacobian_norms(jacobian_norms: Callable) -> None:
     W = rnn.random_gain_matrix(6, 1.5, seed=4)
     xs = np.random.default_rng(1).standard_normal((9, 6))
     expect_close(jacobian_norms(W, xs, "tanh"), bptt.state_jacobian_norms(W, xs, "tanh"), "check_jacobian_norms",
-                 "||dx_t/dx_0|| for a tanh network", "sigma'(x) = 1 - tanh(x)^2 is evaluated at the *previous* state x_{t-1}",
+                 "||dx_t/dx_0|| for a tanh network",
+                 "sigma'(x) = 1 - tanh(x)^2 is evaluated at the *previous* state x_{t-1}",
                  rtol=1e-8)
     passed("check_jacobian_norms")
 

@@ -1,7 +1,7 @@
 """Figures for notebooks 01 (RNN basics) and 02 (backpropagation through time)."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -79,7 +79,8 @@ def flipflop_trial(inputs: np.ndarray, targets: np.ndarray, outputs: np.ndarray)
     n_bits = inputs.shape[1]
     fig, axes = plt.subplots(n_bits, 1, figsize=(9, 1.6 * n_bits + 0.6), sharex=True)
     for b, ax in enumerate(np.atleast_1d(axes)):
-        ax.vlines(np.nonzero(inputs[:, b])[0], 0, inputs[inputs[:, b] != 0, b], color=NEUTRAL, lw=2, label="input pulse")
+        pulses = inputs[:, b] != 0
+        ax.vlines(np.nonzero(pulses)[0], 0, inputs[pulses, b], color=NEUTRAL, lw=2, label="input pulse")
         ax.plot(targets[:, b], color=INHIBITION, lw=3, alpha=0.5, label="target")
         ax.plot(outputs[:, b], color=EXCITATION, lw=1.5, label="network")
         ax.set(ylabel=f"bit {b + 1}", ylim=(-1.3, 1.3))
