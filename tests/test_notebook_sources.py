@@ -1,6 +1,8 @@
 """The committed notebooks are exactly what their sources in notebooks/src build."""
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 
@@ -74,3 +76,53 @@ def test_jupytext_pairing_is_configured():
         nb = str(NOTEBOOKS / (src.stem + ".ipynb"))
         pairs = [path for path, _ in paired_paths(nb, "ipynb", cfg.default_formats(nb))]
         assert pairs == [nb, str(src)]
+
+
+#: logic lines a cell a student reads may hold: it orchestrates, the helpers do the work
+MAX_CELL_LOGIC_LINES = 15
+
+
+def _logic_lines(source: str) -> int:
+    return sum(1 for line in source.splitlines() if line.strip() and not line.strip().startswith("#"))
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_cells_orchestrate(src):
+    """No code cell outside an exercise holds more than a few lines of logic."""
+    nb = parse_source(src.read_text(encoding="utf-8"), str(src))
+    long = [f"cell {i} ({_logic_lines(c.source)} lines): {c.source.splitlines()[0][:60]}"
+            for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("solution")
+            and _logic_lines(c.source) > MAX_CELL_LOGIC_LINES]
+    assert not long, f"move the logic of these cells into helpers: {long}"
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_one_convention_for_headings_exercises_fallbacks_and_figures(src):
+    """Every notebook is written the same way, so a student who knows one can read them all.
+
+    - sections ``## N · Title`` numbered 1, 2, ... then ``## Take-home messages``;
+    - exercises ``### Exercise N · title`` numbered 1, 2, ... through the notebook;
+    - a checked student function is used as ``my_NAME = fallback(NAME, reference, check=...)``,
+      with ``from helpers.checks import fallback``;
+    - figures come from ``helpers.plotting`` (``fig = plotting.name(...)``), shown by the
+      inline backend: no ``pyplot`` import, no ``plt.show()``.
+    """
+    text = src.read_text(encoding="utf-8")
+    nb = parse_source(text, str(src))
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    sections = re.findall(r"^## (.*)$", markdown, flags=re.M)
+    assert sections[-1] == "Take-home messages", sections
+    numbers = [re.match(r"(\d+) · \S", s) for s in sections[:-1]]
+    assert all(numbers), f"sections must read '## N · Title': {sections}"
+    assert [int(m.group(1)) for m in numbers] == list(range(1, len(numbers) + 1)), sections
+    exercises = re.findall(r"^### Exercise (.*)$", markdown, flags=re.M)
+    numbered = [re.match(r"(\d+) · \S", e) for e in exercises]
+    assert exercises and all(numbered), f"exercises must read '### Exercise N · title': {exercises}"
+    assert [int(m.group(1)) for m in numbered] == list(range(1, len(numbered) + 1)), exercises
+    assert "from helpers.checks import fallback" in code
+    for call in re.findall(r"^(.*)\bfallback\((\w+),", code, flags=re.M):
+        assert call[0] == f"my_{call[1]} = ", f"use `my_{call[1]} = fallback({call[1]}, ...)`, got {call[0]!r}"
+    assert "checks.fallback" not in code
+    assert "matplotlib.pyplot" not in code and "plt.show()" not in code
