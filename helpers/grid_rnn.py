@@ -10,6 +10,9 @@ must report, at every step, the place-cell code of where it now is:
 trained by cross-entropy between p_hat_t and the difference-of-softmaxes place-cell code of the
 true position, plus ``weight_decay * ||J||^2``. Reference code: ganguli-lab/grid-pattern-formation.
 
+This module is the model and its training; :mod:`helpers.grid_evaluation` measures a trained
+network (rate maps, grid scores, decoding) and :mod:`helpers.precision` picks the arithmetic.
+
 What differs from the reference, and why (all measured on a 2-core CPU; see ``data/README.md``):
 
 - one forward pass per step (the reference runs its prediction twice), the trajectory and the
@@ -24,19 +27,18 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import platform
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
-from . import grid_scores
+from .paths import CACHE_DIR, DATA_DIR
 from .place_cells import (
-    DECODE_K,
     N_PLACE_CELLS,
     PLACE_CELL_WIDTH,
     SURROUND_SCALE,
@@ -44,10 +46,11 @@ from .place_cells import (
     place_cell_centers,
     place_cell_code,
 )
+from .precision import PRECISIONS, fastest_precision
 from .torch_setup import device as default_device
 from .torch_setup import use_threads
 from .trajectories import BOX_SIZE, DT, simulate_trajectories
-from .validation import as_array, check_scalar
+from .validation import check_scalar
 
 __all__ = [
     "N_GRID_UNITS",
@@ -65,22 +68,13 @@ __all__ = [
     "cross_entropy",
     "target_entropy",
     "make_batch",
+    "train_step",
+    "choose_precision",
     "train",
-    "collect_rate_maps",
-    "evaluate",
-    "QUALITY_BAR",
-    "LIVE_BAR",
-    "meets_bar",
-    "time_to_bar",
-    "decoding_error",
     "shipped_dict",
     "load_shipped",
-    "benchmark_step_speed",
-    "PRECISIONS",
-    "cpu_features",
-    "precision_candidates",
-    "choose_precision",
 ]
+
 
 #: Reference sizes and optimiser settings (Sorscher et al. 2019 code): 4096 hidden units,
 #: sequences of 20 steps, batches of 200, Adam with learning rate 1e-4 and weight decay 1e-4 on J.
@@ -113,12 +107,6 @@ SHIPPED_PHASES = (
     (dict(SHIPPED_RECIPE), 4_000),
     (dict(SHIPPED_RECIPE, weight_decay=1e-5, lr_end=1e-4, decay_start=4_000, decay_steps=8_000), 9_000),
 )
-
-
-#: Precisions of the matrix products: float32 everywhere, or bfloat16 products (weights, Adam and
-#: the loss stay float32). bfloat16 is several times faster on CPUs with AMX and on recent GPUs,
-#: and about ten times *slower* on CPUs without native bfloat16 (most laptops: AVX2 only).
-PRECISIONS = ("fp32", "bf16")
 
 
 @dataclasses.dataclass
@@ -321,51 +309,25 @@ def _loss(model: GridRNN, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor,
     return ce + model.config.weight_decay * (model.J**2).sum(), ce, logits
 
 
-def cpu_features() -> dict[str, Any]:
-    """What this CPU offers torch for bfloat16 matrix products.
+def train_step(
+    model: GridRNN, opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One training step on one batch: loss, backward pass, optimiser step.
 
     Returns
     -------
-    dict with ``capability`` (the vector instruction set ATen dispatches to, e.g. ``"AVX2"``,
-    ``"AVX512"``; the environment variable ``ATEN_CPU_CAPABILITY`` lowers it), ``bf16_native``
-    (oneDNN reports native bfloat16 support: AVX-512 BF16 or AMX), ``onednn_max_isa`` (the
-    environment variable ``ONEDNN_MAX_CPU_ISA``, which caps oneDNN, or None) and ``amx`` (the
-    ``amx_bf16`` flag of ``/proc/cpuinfo``; None where that file does not exist).
+    loss : Tensor
+        Cross-entropy plus the weight decay on J (scalar).
+    cross_entropy : Tensor
+        The cross-entropy alone (nats).
+    logits : Tensor, shape (B, T, Np)
+        The place-cell logits of the batch (before the step).
     """
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        native = False
-    amx = None
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        amx = "amx_bf16" in cpuinfo.read_text(errors="replace")
-    return {
-        "capability": torch.backends.cpu.get_cpu_capability(),
-        "bf16_native": native,
-        "onednn_max_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
-        "amx": amx,
-    }
-
-
-def precision_candidates(device: torch.device | str = "cpu", features: dict | None = None) -> tuple[str, ...]:
-    """The precisions worth timing on ``device``: fp32 always; bf16 on a GPU, and on a CPU only
-    where it has native bfloat16 (AVX-512 BF16 or AMX) that neither ``ATEN_CPU_CAPABILITY``
-    nor ``ONEDNN_MAX_CPU_ISA`` switches off. Elsewhere bf16 is emulated and much slower."""
-    if torch.device(device).type != "cpu":
-        return PRECISIONS
-    f = cpu_features() if features is None else features
-    isa = (f.get("onednn_max_isa") or "").upper()
-    capped = isa.startswith(("SSE", "AVX2", "AVX_")) or isa in ("AVX", "DEFAULT")
-    wide = str(f.get("capability", "")).upper().startswith("AVX512")
-    return PRECISIONS if f.get("bf16_native") and wide and not capped else ("fp32",)
-
-
-def _train_step(model: "GridRNN", opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor]) -> None:
-    loss, _, _ = _loss(model, batch)
+    loss, ce, logits = _loss(model, batch)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
+    return loss, ce, logits
 
 
 def choose_precision(
@@ -378,9 +340,9 @@ def choose_precision(
     """Time a few training steps of ``config`` in each candidate precision; return the fastest.
 
     Each candidate trains a throw-away copy of the network (same sizes, same batch) for one
-    warm-up step and ``n_steps`` timed steps; a candidate whose first timed step is already
-    twice as slow as the best so far is dropped at once. bf16 is chosen only if it is at least
-    10% faster than fp32, so the choice is never slower than fp32.
+    warm-up step and ``n_steps`` timed steps (:func:`helpers.precision.fastest_precision`: a
+    candidate twice as slow as the best is dropped at once, and bf16 is kept only if it is at
+    least 10% faster than fp32).
 
     Parameters
     ----------
@@ -388,8 +350,8 @@ def choose_precision(
     device : torch.device or str, optional
         Default: CUDA when available, else CPU.
     candidates : tuple of str, optional
-        Default :func:`precision_candidates` of the device (only fp32 on CPUs without native
-        bfloat16: nothing to time).
+        Default :func:`helpers.precision.precision_candidates` of the device (only fp32 on CPUs
+        without native bfloat16: nothing to time).
     n_steps : int
         Timed steps per candidate.
     log : callable or None
@@ -401,39 +363,15 @@ def choose_precision(
     rates : dict of str to float
         Measured steps per second per candidate (empty when there was one candidate).
     """
-    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
     dev = torch.device(device) if device is not None else default_device()
-    candidates = tuple(candidates) if candidates is not None else precision_candidates(dev)
-    bad = [c for c in candidates if c not in PRECISIONS]
-    if bad or not candidates:
-        raise ValueError(f"candidates must be a non-empty subset of {PRECISIONS}, got {candidates}")
-    rates: dict[str, float] = {}
-    if len(candidates) > 1:
-        best_step = math.inf
-        for prec in candidates:
-            model = GridRNN(dataclasses.replace(config, precision=prec)).to(dev)
-            batch = make_batch(model.config, model.centers, np.random.default_rng(config.seed))
-            opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-            _train_step(model, opt, batch)  # warm-up: kernels chosen, memory allocated
-            spent, done = 0.0, 0
-            for _ in range(n_steps):
-                t0 = time.perf_counter()
-                _train_step(model, opt, batch)
-                if dev.type == "cuda":
-                    torch.cuda.synchronize()
-                spent += time.perf_counter() - t0
-                done += 1
-                if spent > 2 * best_step:
-                    break
-            rates[prec] = done / max(spent, 1e-9)
-            best_step = min(best_step, spent / done)
-    choice = candidates[0] if len(candidates) == 1 else "fp32"
-    if "bf16" in rates and rates["bf16"] > 1.1 * rates.get("fp32", 0.0):
-        choice = "bf16"
-    if log is not None:
-        measured = ", ".join(f"{k} {v:.1f} steps/s" for k, v in rates.items()) or "bf16 not native here"
-        log(f"precision: {choice} ({measured})")
-    return choice, rates
+
+    def make_step(precision: str) -> Callable[[], Any]:
+        model = GridRNN(dataclasses.replace(config, precision=precision)).to(dev)
+        batch = make_batch(model.config, model.centers, np.random.default_rng(config.seed))
+        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+        return lambda: train_step(model, opt, batch)
+
+    return fastest_precision(make_step, dev, candidates, n_steps, log)
 
 
 def _save_checkpoint(path: Path, model: GridRNN, opt: torch.optim.Optimizer, state: dict) -> None:
@@ -529,10 +467,7 @@ def train(
         for group in opt.param_groups:
             group["lr"] = config.lr_at(step)
         batch = make_batch(config, model.centers, rng)
-        loss, ce, logits = _loss(model, batch)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        loss, ce, logits = train_step(model, opt, batch)
         step += 1
         if step % log_every == 0 or step == 1:
             with torch.no_grad():
@@ -562,8 +497,6 @@ def train(
 
 def _progress_bar(limit: float, step: int, max_seconds: float | None):
     """tqdm bar over the steps, or over the seconds of the budget when there is no step count."""
-    from tqdm.auto import tqdm
-
     if math.isfinite(limit):
         return tqdm(total=int(limit), initial=step, desc="training", unit="step", mininterval=1.0)
     return tqdm(total=round(max_seconds), desc=f"training for {max_seconds:.0f} s", unit="s", mininterval=1.0,
@@ -585,8 +518,6 @@ def train_phases(
     **kwargs
         Passed on to :func:`train` (``progress``, ``callback``, ...).
     """
-    from .paths import CACHE_DIR
-
     phases = SHIPPED_PHASES if phases is None else phases
     ckpt = Path(checkpoint) if checkpoint is not None else CACHE_DIR / "grid" / "phases.pt"
     ckpt.parent.mkdir(parents=True, exist_ok=True)
@@ -603,151 +534,6 @@ def _state(rng: np.random.Generator, history: dict, step: int, start: float) -> 
         "step": step,
         "elapsed": time.perf_counter() - start,
     }
-
-
-@torch.no_grad()
-def collect_rate_maps(
-    model: GridRNN,
-    n_batches: int = 50,
-    batch_size: int = BATCH_SIZE,
-    n_bins: int = 20,
-    seed: int = 12345,
-) -> dict[str, Any]:
-    """Rate maps and decoding error on fresh paths (float32 forward pass).
-
-    Returns
-    -------
-    dict with ``maps`` (Ng, n_bins, n_bins) mean activity per spatial bin (NaN where unvisited),
-    ``error`` mean decoding error (m), ``floor`` the mean error of decoding the true place-cell
-    code along the same paths (m; no network can be expected to do better with this decoder),
-    ``mean_rate`` (Ng,) mean activity over all samples.
-    """
-    n_batches = check_scalar(n_batches, "n_batches", int, min_val=1)
-    cfg = model.config
-    prec, model.config.precision = cfg.precision, "fp32"
-    try:
-        rng = np.random.default_rng(seed)
-        ng, dev = cfg.n_grid, model.centers.device
-        sums = torch.zeros(n_bins * n_bins, ng, device=dev)
-        counts = torch.zeros(n_bins * n_bins, device=dev)
-        err_sum, floor_sum, n = 0.0, 0.0, 0
-        half = cfg.box_size / 2
-        for _ in range(n_batches):
-            batch = make_batch(cfg, model.centers, rng, batch_size)
-            g = model(batch["velocities"], batch["p0"])
-            pos = batch["positions"].reshape(-1, 2)
-            ij = ((pos + half) / cfg.box_size * n_bins).long().clamp(0, n_bins - 1)
-            idx = ij[:, 0] * n_bins + ij[:, 1]
-            sums.index_add_(0, idx, g.reshape(-1, ng))
-            counts.index_add_(0, idx, torch.ones_like(idx, dtype=torch.float32))
-            decoded = decode_position(model.readout(g), model.centers)
-            err_sum += float((decoded - batch["positions"]).norm(dim=-1).sum())
-            true = decode_position(batch["targets"], model.centers)
-            floor_sum += float((true - batch["positions"]).norm(dim=-1).sum())
-            n += pos.shape[0]
-    finally:
-        model.config.precision = prec
-    maps = (sums / counts[:, None]).T.reshape(ng, n_bins, n_bins)
-    maps[:, counts.reshape(n_bins, n_bins) == 0] = float("nan")
-    mean_rate = sums.sum(0) / counts.sum()
-    return {"maps": maps.cpu().numpy(), "error": err_sum / n, "floor": floor_sum / n, "mean_rate": mean_rate.cpu().numpy()}
-
-
-def evaluate(model: GridRNN, n_batches: int = 50, batch_size: int = BATCH_SIZE, seed: int = 12345) -> dict[str, Any]:
-    """The quality figures of a trained network, on fresh paths.
-
-    Both forms of the grid score are reported (best of 10 annuli each): the strict min-max form
-    (the published 4096-unit networks reach ~14% of units > 0.3 on it) and the lenient mean
-    form (~40% > 0.3 in replications of Sorscher et al.).
-
-    Returns
-    -------
-    dict with ``maps``, ``error`` and ``floor`` (m), ``error_ratio`` (error / floor),
-    ``score_mean`` and ``score_minmax`` (Ng,), the fractions ``frac_03`` and ``frac_08`` of
-    units with min-max score > 0.3 and > 0.8 and ``mean_frac_03``, ``mean_frac_08`` on the mean
-    form, ``top25_minmax`` and ``top25_mean`` (mean of the 25 best scores), ``silent`` (fraction
-    of units whose mean rate is below 1% of the median unit's), and ``phase_correlation`` (mean
-    pairwise correlation of the rate maps of units scoring > 0.3).
-    """
-    out = collect_rate_maps(model, n_batches, batch_size, seed=seed)
-    scores = grid_scores.grid_scores(out["maps"])
-    rate = out["mean_rate"]
-
-    def top25(x: np.ndarray) -> float:
-        x = np.sort(np.nan_to_num(x, nan=-np.inf))[::-1][:25]
-        return float(np.mean(x[np.isfinite(x)])) if np.isfinite(x).any() else float("nan")
-
-    out.update(
-        score_mean=scores["mean"],
-        score_minmax=scores["minmax"],
-        frac_03=float(np.mean(scores["minmax"] > 0.3)),
-        frac_08=float(np.mean(scores["minmax"] > 0.8)),
-        mean_frac_03=float(np.mean(scores["mean"] > 0.3)),
-        mean_frac_08=float(np.mean(scores["mean"] > 0.8)),
-        top25_minmax=top25(scores["minmax"]),
-        top25_mean=top25(scores["mean"]),
-        error_ratio=out["error"] / out["floor"],
-        silent=float(np.mean(rate < 0.01 * np.median(rate))) if np.median(rate) > 0 else 1.0,
-        phase_correlation=grid_scores.mean_pairwise_correlation(out["maps"][scores["minmax"] > 0.3]),
-    )
-    return out
-
-
-#: The quality bar of the shipped network, restated from the published networks: at least 30%
-#: of units above 0.3 and 8% above 0.8 on the strict min-max score (published 4096-unit networks:
-#: ~14% and 3-4%), decoding within 10% of the true code's own floor (published: 1.0-1.2x), at
-#: most 2% silent units, and grid maps at different phases (mean pairwise correlation <= 0.1).
-QUALITY_BAR = {"frac_03": 0.30, "frac_08": 0.08, "error_ratio": 1.1, "silent": 0.02, "phase_correlation": 0.1}
-#: The bar of the live run (notebook 04's default 45 s on a laptop CPU): many grid-like units,
-#: decoding within 3x the floor.
-LIVE_BAR = {"frac_03": 0.25, "error_ratio": 3.0}
-
-
-def meets_bar(ev: dict[str, Any], bar: dict[str, float] | None = None) -> bool:
-    """Whether :func:`evaluate`'s figures meet a bar (default :data:`QUALITY_BAR`): fractions at
-    least, the error ratio, silent fraction and phase correlation at most."""
-    bar = QUALITY_BAR if bar is None else bar
-    at_least = ("frac_03", "frac_08")
-    return all(ev[k] >= v if k in at_least else ev[k] <= v for k, v in bar.items())
-
-
-def time_to_bar(
-    config: TrainConfig | None = None, max_seconds: float = 120.0, check_every: float = 30.0, n_batches: int = 10
-) -> dict[str, Any]:
-    """Train from scratch and evaluate at intervals: how long until :data:`QUALITY_BAR` is met?
-
-    Parameters
-    ----------
-    config : TrainConfig, optional
-        Default :data:`LIVE_RECIPE`.
-    max_seconds : float
-        Training time allowed (s; evaluations not counted).
-    check_every : float
-        Training seconds between evaluations (``n_batches`` batches of 200 fresh paths).
-
-    Returns
-    -------
-    dict with ``seconds`` (training time at which the bar was first met, or None), and
-    ``checks``: a list of (seconds, steps, frac_03, frac_08, error in m, error / floor).
-    """
-    config = config or TrainConfig(**LIVE_RECIPE)
-    checks: list[tuple[float, int, float, float, float, float]] = []
-    spent = 0.0
-    with tempfile.TemporaryDirectory() as tmp:  # the checkpoint carries training across checks
-        while spent < max_seconds:
-            model, history = train(config, max_seconds=min(check_every, max_seconds - spent),
-                                   checkpoint=Path(tmp) / "time_to_bar.pt", progress=False, log_every=50)
-            spent = model.elapsed
-            ev = evaluate(model, n_batches=n_batches)
-            checks.append((spent, history["step"][-1], ev["frac_03"], ev["frac_08"], ev["error"], ev["error_ratio"]))
-            if meets_bar(ev):
-                return {"seconds": spent, "checks": checks}
-    return {"seconds": None, "checks": checks}
-
-
-def decoding_error(model: GridRNN, n_batches: int = 10, batch_size: int = BATCH_SIZE, seed: int = 12345) -> float:
-    """Mean distance (m) between true positions and positions decoded from the readout."""
-    return collect_rate_maps(model, n_batches, batch_size, seed=seed)["error"]
 
 
 def shipped_dict(model: GridRNN, extra: dict | None = None) -> dict[str, Any]:
@@ -770,8 +556,6 @@ def shipped_dict(model: GridRNN, extra: dict | None = None) -> dict[str, Any]:
 
 def load_shipped(path: str | Path | None = None) -> GridRNN:
     """Load the shipped network (default ``data/grid_cell_rnn.pt``) as a float32 :class:`GridRNN`."""
-    from .paths import DATA_DIR
-
     path = Path(path) if path is not None else DATA_DIR / "grid_cell_rnn.pt"
     saved = torch.load(path, map_location="cpu", weights_only=True)
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -783,139 +567,3 @@ def load_shipped(path: str | Path | None = None) -> GridRNN:
             getattr(model, name).copy_(saved[name])
     model.shipped_config = saved["config"]
     return model
-
-
-# --------------------------------------------------------------------------------------------
-# The reference recipe, re-implemented for the speed comparison only.
-
-
-def _reference_trajectories(batch_size: int, samples: int, box: float, rng: np.random.Generator) -> dict:
-    """The reference's path generator: a Python loop over time with boolean-mask wall handling."""
-    dt, sigma, b, border = DT, 11.52, 0.13 * 2 * np.pi, 0.03
-    position = np.zeros([batch_size, samples + 2, 2])
-    head_dir = np.zeros([batch_size, samples + 2])
-    position[:, 0] = rng.uniform(-box / 2, box / 2, (batch_size, 2))
-    head_dir[:, 0] = rng.uniform(0, 2 * np.pi, batch_size)
-    velocity = np.zeros([batch_size, samples + 2])
-    random_turn = rng.normal(0, sigma, [batch_size, samples + 1])
-    random_vel = rng.rayleigh(b, [batch_size, samples + 1])
-    for t in range(samples + 1):
-        v = random_vel[:, t].copy()
-        x, y = position[:, t, 0], position[:, t, 1]
-        dists = np.array([box / 2 - x, box / 2 - y, box / 2 + x, box / 2 + y])
-        theta = (np.arange(4) * np.pi / 2)[np.argmin(dists, axis=0)]
-        a_wall = np.mod(np.mod(head_dir[:, t], 2 * np.pi) - theta + np.pi, 2 * np.pi) - np.pi
-        near = (np.min(dists, axis=0) < border) * (np.abs(a_wall) < np.pi / 2)
-        turn = np.zeros(batch_size)
-        turn[near] = np.sign(a_wall[near]) * (np.pi / 2 - np.abs(a_wall[near]))
-        v[near] *= 0.25
-        turn += dt * random_turn[:, t]
-        velocity[:, t] = v * dt
-        update = velocity[:, t, None] * np.stack([np.cos(head_dir[:, t]), np.sin(head_dir[:, t])], axis=-1)
-        position[:, t + 1] = position[:, t] + update
-        head_dir[:, t + 1] = head_dir[:, t] + turn
-    head_dir = np.mod(head_dir + np.pi, 2 * np.pi) - np.pi
-    return {
-        "init": position[:, 1],
-        "ego_v": velocity[:, 1:-1],
-        "hd": head_dir[:, 1:-1],
-        "target": position[:, 2:],
-    }
-
-
-class _ReferenceModel(nn.Module):
-    def __init__(self, ng: int, npc: int):
-        super().__init__()
-        self.encoder = nn.Linear(npc, ng, bias=False)
-        self.RNN = nn.RNN(input_size=2, hidden_size=ng, nonlinearity="relu", bias=False)
-        self.decoder = nn.Linear(ng, npc, bias=False)
-
-    def predict(self, v: torch.Tensor, p0: torch.Tensor) -> torch.Tensor:
-        g, _ = self.RNN(v, self.encoder(p0)[None])
-        return self.decoder(g)
-
-
-def _reference_code(pos: torch.Tensor, us: torch.Tensor, s: float, ss: float) -> torch.Tensor:
-    d = torch.abs(pos[:, :, None, :] - us[None, None, ...]).float()
-    norm2 = (d**2).sum(-1)
-    out = torch.softmax(-norm2 / (2 * s**2), dim=-1)
-    out -= torch.softmax(-norm2 / (2 * ss * s**2), dim=-1)
-    out += torch.abs(out.min(-1, keepdim=True)[0])
-    return out / out.sum(-1, keepdim=True)
-
-
-def _reference_step(model, opt, us, cfg: TrainConfig, rng) -> None:
-    tr = _reference_trajectories(cfg.batch_size, cfg.sequence_length, cfg.box_size, rng)
-    v = np.stack([tr["ego_v"] * np.cos(tr["hd"]), tr["ego_v"] * np.sin(tr["hd"])], axis=-1)
-    v = torch.tensor(v, dtype=torch.float32).transpose(0, 1)
-    pos = torch.tensor(tr["target"], dtype=torch.float32).transpose(0, 1)
-    init = torch.tensor(tr["init"], dtype=torch.float32)[None]
-    p0 = _reference_code(init, us, cfg.place_cell_width, cfg.surround_scale)[0]
-    y = _reference_code(pos, us, cfg.place_cell_width, cfg.surround_scale)
-    preds = model.predict(v, p0)
-    yhat = torch.softmax(model.predict(v, p0), dim=-1)  # the reference's second forward pass
-    loss = -(y * torch.log(yhat)).sum(-1).mean() + cfg.weight_decay * (model.RNN.weight_hh_l0**2).sum()
-    idx = torch.topk(preds, k=DECODE_K).indices
-    _ = torch.sqrt(((pos - us[idx].mean(-2)) ** 2).sum(-1)).mean()
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
-
-
-def benchmark_step_speed(
-    n_steps: int = 20,
-    n_grid: int = 576,
-    batch_size: int = BATCH_SIZE,
-    sequence_length: int = SEQUENCE_LENGTH,
-    threads: int | None = None,
-    precisions: tuple[str, ...] = ("fp32", "bf16"),
-    seed: int = 0,
-) -> dict[str, float]:
-    """Training steps per second of the reference recipe and of :func:`train`'s step, same run.
-
-    Both run the same configuration (sizes, batch, Adam) on the CPU with the same threads,
-    alternating in rounds so that a shared machine's load hits both alike.
-
-    Returns
-    -------
-    dict with ``reference`` and ``fast_<precision>`` (steps/s) and ``speedup_<precision>``.
-    """
-    n_steps = check_scalar(n_steps, "n_steps", int, min_val=1)
-    use_threads(threads)
-    rng = np.random.default_rng(seed)
-    cfg = TrainConfig(n_grid=n_grid, batch_size=batch_size, sequence_length=sequence_length, seed=seed)
-    ref = _ReferenceModel(n_grid, cfg.n_place)
-    ref_opt = torch.optim.Adam(ref.parameters(), lr=cfg.lr)
-    us = torch.as_tensor(place_cell_centers(cfg.n_place, cfg.box_size, seed), dtype=torch.float32)
-    runners: dict[str, Callable[[], None]] = {"reference": lambda: _reference_step(ref, ref_opt, us, cfg, rng)}
-    for prec in precisions:
-        model = GridRNN(dataclasses.replace(cfg, precision=prec))
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-
-        def fast(model=model, opt=opt) -> None:
-            _train_step(model, opt, make_batch(model.config, model.centers, rng))
-
-        runners[f"fast_{prec}"] = fast
-    for run in runners.values():  # warm-up
-        run()
-    spent = dict.fromkeys(runners, 0.0)
-    rounds = 4
-    per_round = max(1, n_steps // rounds)
-    for _ in range(rounds):
-        for name, run in runners.items():
-            t0 = time.perf_counter()
-            for _ in range(per_round):
-                run()
-            spent[name] += time.perf_counter() - t0
-    rates = {name: rounds * per_round / s for name, s in spent.items()}
-    for prec in precisions:
-        rates[f"speedup_{prec}"] = rates[f"fast_{prec}"] / rates["reference"]
-    rates["threads"] = torch.get_num_threads()
-    return rates
-
-
-def machine_description() -> str:
-    """A one-line description of this machine (CPU and threads, or the GPU)."""
-    if torch.cuda.is_available():
-        return torch.cuda.get_device_name(0)
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch thread(s)"

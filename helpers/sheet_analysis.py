@@ -2,7 +2,7 @@
 
 The analysis of Sorscher et al. (2023, Neuron), step by step:
 
-1. rate maps of the hidden units (:func:`helpers.grid_rnn.collect_rate_maps`);
+1. rate maps of the hidden units (:func:`helpers.grid_evaluation.collect_rate_maps`);
 2. the phases of the three lattice Fourier modes of each unit (:func:`lattice_phases`);
 3. each unit's position on an ``n x n`` neural sheet whose sites tile the phases
    (:func:`sheet_positions`; a permutation when there are ``n^2`` units);
@@ -11,8 +11,8 @@ The analysis of Sorscher et al. (2023, Neuron), step by step:
    :func:`offset_average` for any placement), and its radial profile (:func:`radial_profile`).
 
 Distances on the sheet are measured as the spatial displacement that changes the phases by the
-same amount (:func:`offset_distances`), in units of the grid spacing, so that a learned sheet
-and the hand-designed one (:mod:`helpers.sheet`) can be compared on one axis.
+same amount (:func:`helpers.lattice.offset_distances`), in units of the grid spacing, so that a
+learned sheet and the hand-designed one (:mod:`helpers.sheet`) can be compared on one axis.
 
 The shift circuit (:func:`shift_push`, :func:`shift_direction`): the velocity input ``M v``
 reaches only the active units; ``J`` applied to it shows where it pushes the activity.
@@ -25,6 +25,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from . import grid_scores
+from . import sheet as sh
+from .lattice import directions_from_sheet, offset_distances
 from .validation import as_array, check_scalar
 
 __all__ = [
@@ -34,25 +36,16 @@ __all__ = [
     "sort_by_sheet",
     "average_outgoing",
     "offset_average",
-    "site_coordinates",
-    "offset_distances",
     "radial_profile",
     "profile_correlation",
     "sheet_images",
     "shift_push",
     "push_of_state",
     "shift_direction",
-    "directions_from_sheet",
-    "synthetic_sheet",
     "centre_on_peak",
     "smooth_sheet",
     "sheet_snapshots",
-    "site_to_space",
-    "wrap_to_sheet",
-    "lattice_copies",
-    "predicted_track",
     "analyse_network",
-    "load_learned",
     "analyse_sheet",
 ]
 
@@ -234,51 +227,6 @@ def offset_average(J: Any, positions: Any, n: int, exclude_self: bool = False) -
         return (sums / counts).reshape(n, n)
 
 
-def site_coordinates(n: int, k: Any, centred: bool = True) -> np.ndarray:
-    """Spatial displacement (m) that changes the lattice phases as a sheet offset does.
-
-    Sheet offset (da, db) changes the phases along ``k[0]``, ``k[1]`` by 2 pi (da, db) / n; the
-    displacement dx with k . dx = that change. Offsets run over [-n/2, n/2) when ``centred``
-    (matching :func:`average_outgoing`), else over [0, n).
-
-    Returns
-    -------
-    ndarray, shape (n, n, 2)
-    """
-    n = check_scalar(n, "n", int, min_val=2)
-    kk = as_array(k, "k", ndim=2)[:2]
-    d = np.arange(n) - (n // 2 if centred else 0)
-    da, db = np.meshgrid(d, d, indexing="ij")
-    dphi = 2 * np.pi * np.stack([da, db], axis=-1) / n
-    return dphi @ np.linalg.inv(kk).T
-
-
-def offset_distances(n: int, k: Any) -> np.ndarray:
-    """Distance of each centred sheet offset, in units of the grid spacing (shortest image).
-
-    Parameters
-    ----------
-    n : int
-    k : array_like, shape (>= 2, 2)
-        Lattice wave vectors (any units; the result is relative to the spacing 4 pi / (sqrt 3 |k|)).
-
-    Returns
-    -------
-    ndarray, shape (n, n)
-        0 at (n // 2, n // 2); at most 1 / sqrt(3).
-    """
-    kk = as_array(k, "k", ndim=2)[:2]
-    base = site_coordinates(n, kk)
-    lattice = 2 * np.pi * np.linalg.inv(kk).T  # columns of inv(k) * 2 pi: real lattice vectors (rows)
-    best = np.full(base.shape[:2], np.inf)
-    for i in (-1, 0, 1):
-        for j in (-1, 0, 1):
-            shift = i * lattice[:, 0] + j * lattice[:, 1]
-            best = np.minimum(best, np.linalg.norm(base + shift, axis=-1))
-    spacing = 4 * np.pi / (np.sqrt(3) * np.linalg.norm(kk, axis=1).mean())
-    return best / spacing
-
-
 def radial_profile(profile: Any, distances: Any, bins: Any = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean of a 2-D profile in rings of distance.
 
@@ -413,85 +361,13 @@ def shift_direction(push: Any, pattern: Any) -> np.ndarray:
     return out.reshape(*lead, 2)
 
 
-def directions_from_sheet(d: Any, k: Any) -> np.ndarray:
-    """Turn sheet displacements (sites) into directions of motion in space (rad).
-
-    The bump sits at the site whose phases are those of the animal's position, so moving the
-    animal by dx moves the bump by da with 2 pi da / n = -k . dx.
-
-    Parameters
-    ----------
-    d : array_like, shape (..., 2)
-    k : array_like, shape (>= 2, 2)
-
-    Returns
-    -------
-    ndarray, shape (...)
-    """
-    dd = as_array(d, "d")
-    kk = as_array(k, "k", ndim=2)[:2]
-    dx = -dd @ np.linalg.inv(kk).T
-    return np.arctan2(dx[..., 1], dx[..., 0])
-
-
-def synthetic_sheet(
-    n: int = 16,
-    kernel: Any = None,
-    period: float = 0.6,
-    orientation: float = 0.3,
-    box_size: float = 2.2,
-    n_bins: int = 20,
-    phase_noise: float = 0.0,
-    seed: Any = 0,
-) -> dict[str, np.ndarray]:
-    """A shuffled sheet with a known kernel and ideal grid maps: the test bench of the pipeline.
-
-    Units sit on an n x n sheet of lattice phases; unit at site (a, b) has an ideal grid map
-    whose fields are displaced by the site's spatial offset; J[post, pre] = kernel(distance
-    between their sites, in grid spacings); then the units are shuffled.
-
-    Parameters
-    ----------
-    kernel : callable, optional
-        f(r) with r in grid spacings; default a difference of Gaussians.
-    phase_noise : float
-        s.d. of a random displacement of each unit's fields, in sites.
-
-    Returns
-    -------
-    dict with ``J`` (n^2, n^2), ``maps`` (n^2, n_bins, n_bins), ``true_positions`` (n^2, 2),
-    ``k`` (2, 2) true wave vectors (rad/m), ``kernel`` (callable) and ``box_size``.
-    """
-    from .validation import check_rng
-
-    n = check_scalar(n, "n", int, min_val=4)
-    rng = check_rng(seed)
-    f = kernel if kernel is not None else (lambda r: 1.2 * np.exp(-(r / 0.15) ** 2) - 0.8 * np.exp(-(r / 0.3) ** 2))
-    kmag = 4 * np.pi / (np.sqrt(3) * check_scalar(period, "period", min_val=0, include_boundaries="neither"))
-    k = kmag * np.array([[np.cos(orientation), np.sin(orientation)],
-                         [np.cos(orientation + np.pi / 3), np.sin(orientation + np.pi / 3)]])
-    a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    sites = np.stack([a.ravel(), b.ravel()], axis=1).astype(float)
-    noisy = sites + phase_noise * rng.normal(size=sites.shape)
-    dist = offset_distances(n, k)  # centred offsets
-    off = (sites[:, None, :] - sites[None, :, :] + n // 2).astype(int) % n
-    J = f(dist[off[..., 0], off[..., 1]])
-    # unit at site s is active where the animal's phases equal the site's: -k . x = 2 pi s / n
-    field_offset = -(2 * np.pi * noisy / n) @ np.linalg.inv(k).T  # (n^2, 2) m
-    maps = np.stack([
-        grid_scores.hexagonal_map(n_bins, period, orientation, tuple(x0), box_size) for x0 in field_offset
-    ])
-    perm = rng.permutation(n * n)
-    return {"J": J[np.ix_(perm, perm)], "maps": maps[perm], "true_positions": sites[perm].astype(int),
-            "k": k, "kernel": f, "box_size": box_size}
-
-
 def smooth_sheet(images: Any, sigma: float = 1.0) -> np.ndarray:
     """Periodic Gaussian smoothing of sheet images (..., n, n), sigma in sites (NaN read as 0)."""
     img = np.nan_to_num(as_array(images, "images", finite=False))
     n = img.shape[-1]
     f = np.fft.fftfreq(n)
-    g = np.exp(-2 * (np.pi * check_scalar(sigma, "sigma", min_val=0, include_boundaries="neither")) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
+    sigma = check_scalar(sigma, "sigma", min_val=0, include_boundaries="neither")
+    g = np.exp(-2 * (np.pi * sigma) ** 2 * (f[:, None] ** 2 + f[None, :] ** 2))
     return np.fft.ifft2(np.fft.fft2(img) * g).real
 
 
@@ -536,101 +412,6 @@ def sheet_snapshots(
     img = np.nan_to_num(sheet_images(act, positions, n))
     weight = np.nan_to_num(sheet_images(np.where(keep, 1.0, np.nan)[None], positions, n))
     return smooth_sheet(img, sigma) / np.maximum(smooth_sheet(weight, sigma), 1e-6)
-
-
-def site_to_space(sites: Any, k: Any, n: int) -> np.ndarray:
-    """Where in space (m) a sheet site is drawn: the displacement whose phase change is its offset.
-
-    Site (a, b) (offsets from the centre site ``n // 2``) is drawn at p with
-    k[:2] . p = -2 pi (a, b) / n, so that the sheet's activity bump moves with the animal.
-
-    Parameters
-    ----------
-    sites : array_like, shape (..., 2)
-        Site indices (0 ... n - 1; fractions allowed).
-    k : array_like, shape (>= 2, 2)
-        Lattice wave vectors (rad/m).
-
-    Returns
-    -------
-    ndarray, shape (..., 2)
-    """
-    kk = as_array(k, "k", ndim=2)[:2]
-    u = as_array(sites, "sites") - n // 2
-    return -(2 * np.pi * u / check_scalar(n, "n", int, min_val=2)) @ np.linalg.inv(kk).T
-
-
-def wrap_to_sheet(points: Any, k: Any, n: int) -> np.ndarray:
-    """Fold points (m) into the rhombus in which :func:`site_to_space` draws the sheet.
-
-    Parameters
-    ----------
-    points : array_like, shape (..., 2)
-    k : array_like, shape (>= 2, 2)
-
-    Returns
-    -------
-    ndarray, shape (..., 2)
-        The same points shifted by whole lattice vectors.
-    """
-    kk = as_array(k, "k", ndim=2)[:2]
-    n = check_scalar(n, "n", int, min_val=2)
-    u = _space_to_offsets(points, kk, n)
-    lo = -0.5 - n // 2
-    return site_to_space((u - lo) % n + lo + n // 2, kk, n)
-
-
-def _space_to_offsets(points: Any, kk: np.ndarray, n: int) -> np.ndarray:
-    """Inverse of :func:`site_to_space`: site offsets from the centre site, shape (..., 2)."""
-    return -(as_array(points, "points") @ kk.T) * n / (2 * np.pi)
-
-
-def lattice_copies(point: Any, k: Any, n: int, margin: float = 0.3) -> np.ndarray:
-    """Every copy of a point (m), shifted by whole lattice vectors, inside the drawn rhombus.
-
-    A point near an edge of the rhombus also appears across the opposite edge; plotting all
-    copies shows it wherever the eye looks for it.
-
-    Parameters
-    ----------
-    point : array_like, shape (2,)
-    k : array_like, shape (>= 2, 2)
-    margin : float
-        Tolerance (sites) beyond the rhombus' edges.
-
-    Returns
-    -------
-    ndarray, shape (C, 2)
-    """
-    kk = as_array(k, "k", ndim=2)[:2]
-    n = check_scalar(n, "n", int, min_val=2)
-    u = _space_to_offsets(as_array(point, "point", shape=(2,)), kk, n)
-    lo = -0.5 - n // 2
-    shifts = np.array([(a, b) for a in (-n, 0, n) for b in (-n, 0, n)])
-    cand = u + shifts
-    inside = np.all((cand >= lo - margin) & (cand <= lo + n + margin), axis=1)
-    return site_to_space(cand[inside] + n // 2, kk, n)
-
-
-def predicted_track(first_frame: Any, displacements: Any, k: Any, n: int) -> np.ndarray:
-    """Where a sheet's bump should be if it moves with the animal (drawn as by site_to_space).
-
-    Parameters
-    ----------
-    first_frame : array_like, shape (n, n)
-        Sheet activity at the first position; its peak is the bump's start.
-    displacements : array_like, shape (F, 2)
-        The animal's displacement (m) from the first position.
-    k : array_like, shape (>= 2, 2)
-
-    Returns
-    -------
-    ndarray, shape (F, 2)
-        Start plus displacement, folded into the drawn rhombus.
-    """
-    img = as_array(first_frame, "first_frame", ndim=2, shape=(n, n))
-    start = site_to_space(np.array(np.unravel_index(np.argmax(img), img.shape), float), k, n)
-    return wrap_to_sheet(start + as_array(displacements, "displacements", ndim=2, shape=(None, 2)), k, n)
 
 
 def centre_on_peak(images: Any, patterns: Any) -> np.ndarray:
@@ -726,44 +507,6 @@ def analyse_network(
     }
 
 
-def load_learned(path: Any = None, n_batches: int = 20, seed: int = 2024) -> dict[str, Any]:
-    """The shipped grid-cell RNN of notebook 04 with its rate maps, as numpy arrays.
-
-    Parameters
-    ----------
-    path : path, optional
-        Default ``data/grid_cell_rnn.pt``.
-    n_batches : int
-        Batches of 200 paths for the rate maps.
-
-    Returns
-    -------
-    dict with ``J`` (Ng, Ng), ``M`` (Ng, 2), ``maps`` (Ng, 20, 20), ``scores`` (Ng,) min-max
-    grid scores, ``box_size`` (m),
-    ``error`` (m, decoding error on those paths) and ``config``.
-    """
-    from pathlib import Path
-
-    from . import grid_rnn
-    from .paths import DATA_DIR
-
-    p = Path(path) if path is not None else DATA_DIR / "grid_cell_rnn.pt"
-    if not p.exists():
-        raise FileNotFoundError(
-            f"The trained network of notebook 04 is missing: {p} does not exist. It ships with the "
-            "collection; re-create it with `python tools/grid/train_shipped.py` (see data/README.md), "
-            "or pass the path of a snapshot in the same format."
-        )
-    model = grid_rnn.load_shipped(p)
-    rm = grid_rnn.collect_rate_maps(model, n_batches=n_batches, seed=seed)
-    return {
-        "J": model.J.detach().numpy().astype(float), "M": model.M.detach().numpy().astype(float),
-        "maps": rm["maps"], "scores": grid_scores.grid_scores(rm["maps"])["minmax"],
-        "box_size": float(model.config.box_size), "error": rm["error"],
-        "config": getattr(model, "shipped_config", {}),
-    }
-
-
 def analyse_sheet(sheet: Any, s: Any, n_headings: int = 8) -> dict[str, Any]:
     """The same analysis for the hand-designed sheet, whose positions and weights are known.
 
@@ -780,8 +523,6 @@ def analyse_sheet(sheet: Any, s: Any, n_headings: int = 8) -> dict[str, Any]:
     ``headings`` (H,), ``pattern`` (n, n) and ``push`` (H, n, n) centred on a bump,
     ``sheet_shift`` (H, 2) (neurons) and ``moved`` (H,) (rad).
     """
-    from . import sheet as sh
-
     pat = as_array(s, "s", shape=(sheet.n, sheet.n))
     n = sheet.n
     period = sh.pattern_period(pat)

@@ -112,14 +112,15 @@ def figures_other() -> dict[str, str]:
 def grid_speed() -> dict[str, str]:
     """The CPU's bfloat16 features, the precision training chooses, and the speed against the
     reference recipe in fp32 and in the chosen precision."""
-    from helpers import grid_rnn
+    from helpers import grid_rnn, precision
+    from tools.grid.speed import benchmark_step_speed, machine_description
 
-    feats = grid_rnn.cpu_features()
+    feats = precision.cpu_features()
     chosen, rates = grid_rnn.choose_precision(grid_rnn.TrainConfig(**grid_rnn.LIVE_RECIPE), log=None)
-    speed = grid_rnn.benchmark_step_speed(precisions=tuple(dict.fromkeys(("fp32", chosen))))
+    speed = benchmark_step_speed(precisions=tuple(dict.fromkeys(("fp32", chosen))))
     out = {
         "CPU (torch capability, native bf16, AMX, ONEDNN_MAX_CPU_ISA)":
-            f"{grid_rnn.machine_description()}: {feats['capability']}, {feats['bf16_native']}, {feats['amx']}, "
+            f"{machine_description()}: {feats['capability']}, {feats['bf16_native']}, {feats['amx']}, "
             f"{feats['onednn_max_isa']}",
         "grid RNN precision chosen (measured steps/s)":
             f"{chosen} ({', '.join(f'{k} {v:.1f}' for k, v in rates.items()) or 'bf16 not native: fp32 only'})",
@@ -132,19 +133,20 @@ def grid_speed() -> dict[str, str]:
 
 def figures_grid(moonshot: bool = True) -> dict[str, str]:
     """The shipped grid network's quality on fresh paths, and (``moonshot``) a from-scratch run to the bar."""
-    from helpers import grid_rnn
+    from helpers import grid_evaluation, grid_rnn
+    from tools.grid.speed import time_to_bar
 
     out = {}
-    ev = grid_rnn.evaluate(grid_rnn.load_shipped(), n_batches=50, seed=2024)
+    ev = grid_evaluation.evaluate(grid_rnn.load_shipped(), n_batches=50, seed=2024)
     out["shipped grid RNN, min-max score: > 0.3, > 0.8, top-25 mean"] = (
         f"{100 * ev['frac_03']:.1f}%, {100 * ev['frac_08']:.1f}%, {ev['top25_minmax']:.2f}")
     out["shipped grid RNN, mean score: > 0.3, > 0.8, top-25 mean"] = (
         f"{100 * ev['mean_frac_03']:.1f}%, {100 * ev['mean_frac_08']:.1f}%, {ev['top25_mean']:.2f}")
     out["shipped grid RNN: decoding (floor, ratio), silent, phase correlation"] = (
         f"{100 * ev['error']:.2f} cm ({100 * ev['floor']:.2f} cm, {ev['error_ratio']:.2f}x), "
-        f"{100 * ev['silent']:.1f}%, {ev['phase_correlation']:.3f}; bar met: {grid_rnn.meets_bar(ev)}")
+        f"{100 * ev['silent']:.1f}%, {ev['phase_correlation']:.3f}; bar met: {grid_evaluation.meets_bar(ev)}")
     if moonshot:
-        bar = grid_rnn.time_to_bar(max_seconds=120, check_every=30)
+        bar = time_to_bar(max_seconds=120, check_every=30)
         checks = "; ".join(f"{t:.0f} s/{n} steps: {100 * a:.0f}% {100 * b:.0f}% {100 * e:.1f} cm ({r:.1f}x)"
                            for t, n, a, b, e, r in bar["checks"])
         reached = f"{bar['seconds']:.0f} s" if bar["seconds"] is not None else "not reached in 120 s"

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
-from .. import sheet_analysis
+from .. import lattice
 from .common import EXCITATION, INHIBITION, NEUTRAL
 
 __all__ = [
@@ -25,7 +25,7 @@ def _sheet_corners(n: int, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Corners (m) of the learned sheet's sites drawn where their fields sit in space (centred)."""
     idx = np.arange(n + 1) - 0.5  # site edges
     a, b = np.meshgrid(idx, idx, indexing="ij")
-    xy = sheet_analysis.site_to_space(np.stack([a, b], -1), k, n)
+    xy = lattice.site_to_space(np.stack([a, b], -1), k, n)
     return xy[..., 0], xy[..., 1]
 
 
@@ -80,7 +80,7 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         The hand-designed pattern's displacement (neurons), drawn as a moving marker.
     learned_track : ndarray, shape (F, 2), optional
         Where the learned bump should be if it moves with the animal (m, drawn coordinates, e.g.
-        from ``sheet_analysis.predicted_track``): a circle at the start, a cross in each frame.
+        from ``lattice.predicted_track``): a circle at the start, a cross in each frame.
     """
     f = len(bf_frames)
     fig, axes = plt.subplots(2, f, figsize=(2.7 * f, 6.0))
@@ -99,9 +99,9 @@ def successive_patterns_figure(bf_frames: np.ndarray, bf_positions: np.ndarray, 
         ax.pcolormesh(X, Y, learned_frames[i], cmap="magma", vmin=0, shading="flat")
         if learned_track is not None:
             m = learned_frames.shape[-1]
-            for p0 in sheet_analysis.lattice_copies(learned_track[0], k, m):
+            for p0 in lattice.lattice_copies(learned_track[0], k, m):
                 ax.plot(*p0, "o", mfc="none", mec="w", ms=18, mew=2, ls="none")
-            for pi in sheet_analysis.lattice_copies(learned_track[i], k, m):  # the same place, seen across the rhombus' edges
+            for pi in lattice.lattice_copies(learned_track[i], k, m):  # the same place, seen across the rhombus' edges
                 ax.plot(*pi, "+", color="c", ms=16, mew=3)
         p = learned_positions[i]
         ax.set_title(f"at ({p[0]:+.2f}, {p[1]:+.2f}) m")

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from helpers import grid_rnn, grid_scores, place_cells, plotting, trajectories
+from helpers import grid_evaluation, grid_rnn, grid_scores, place_cells, plotting, trajectories
 from helpers.checks import fallback
 from helpers.checks import grid as grid_checks
 from helpers.torch_setup import use_threads
@@ -199,7 +199,7 @@ print(f"decoding the true place-cell code: mean error {100 * _err:.1f} cm")
 # patient when you see the plateau: it is the rule, not a bug.
 #
 # The recipe below is the reference's (Sorscher et al. 2019) with changes that make it learn
-# within a minute on one core of an ordinary laptop (`data/README.md` has every variant measured):
+# within a minute on a laptop (`data/README.md` tells how they were found):
 #
 # - $J$ starts as the identity: the network remembers its start from the first step, so the
 #   readout can learn at once and the plateau lasts tens of steps instead of thousands;
@@ -207,12 +207,10 @@ print(f"decoding the true place-cell code: mean error {100 * _err:.1f} cm")
 #   tiny numbers (a code summing to 1, steps of 2 cm), and Adam would otherwise spend
 #   thousands of steps growing $E$ and $M$;
 # - a smaller version of the same model: $N_g = 400$ units (the reference has 4096),
-#   $N_p = 256$ place cells, batches of 50 paths of 10 steps (0.2 s), Adam at $10^{-3}$ decaying
-#   to $2 \cdot 10^{-4}$, weight decay $10^{-4}$ on $J$ as in the reference.
+#   $N_p = 256$ place cells, batches of 50 paths of 10 steps (0.2 s).
 #
-# Training first measures which arithmetic is faster on your machine (32-bit floats on most
-# laptops; 16-bit bfloat16 where the CPU or GPU has native support) and prints its choice.
-# The cell trains for 45 s (`FULL = True`: the shipped network's full recipe, about 25 minutes).
+# Training first prints which arithmetic it found faster on your machine. The cell trains for
+# 45 s (`FULL = True`: the shipped network's full recipe, about 25 minutes).
 
 # %%
 LIVE = grid_rnn.TrainConfig(**grid_rnn.LIVE_RECIPE)
@@ -231,7 +229,7 @@ plt.show()
 # periodic, so we use thousands (15 batches of 200 paths: 30 000 samples or more).
 
 # %%
-live = grid_rnn.evaluate(model, n_batches=15 if not FULL else 50)
+live = grid_evaluation.evaluate(model, n_batches=15 if not FULL else 50)
 print(f"decoding error {100 * live['error']:.1f} cm, {live['error_ratio']:.1f} times the true code's own "
       f"{100 * live['floor']:.1f} cm; {100 * live['frac_03']:.0f}% of units with min-max grid score > 0.3, "
       f"{100 * live['frac_08']:.0f}% > 0.8; mean correlation between grid units' maps {live['phase_correlation']:.2f}")
@@ -313,11 +311,9 @@ plt.show()
 #
 # A minute is enough to leave the plateau, see grid-like units at many phases and decode to
 # within a few times the floor, not to path-integrate as well as a long run.
-# `data/grid_cell_rnn.pt` holds a larger network (576 units, 512 place cells) trained in two
-# phases (`grid_rnn.SHIPPED_PHASES`): 4000 steps at $10^{-3}$, then 5000 more with a weaker
-# weight decay on $J$ and a learning rate that decays to $10^{-4}$ (9000 steps in all, about 25
-# minutes; `data/README.md` gives the command and the measured quality). Notebook 05 opens it
-# up. Its rate maps (a random sample of units), scores and decoding, on fresh paths.
+# `data/grid_cell_rnn.pt` holds a larger network (576 units, 512 place cells) trained for 9000
+# steps (about 25 minutes; `data/README.md` gives the recipe and the command). Notebook 05 opens
+# it up. Its rate maps (a random sample of units), scores and decoding, on fresh paths.
 #
 # How good can decoding get? Even the *true* place-cell code, decoded with the same top-3 rule,
 # is off by about 4.5 cm on these paths: the 512 centres are about 10 cm apart and scattered at
@@ -334,7 +330,7 @@ plt.show()
 # %%
 shipped = grid_rnn.load_shipped()
 print({k: v for k, v in shipped.shipped_config.items() if k in ("steps", "wall_time_s", "machine", "quality")})
-ev = grid_rnn.evaluate(shipped, n_batches=50 if FULL else 12)
+ev = grid_evaluation.evaluate(shipped, n_batches=50 if FULL else 12)
 fig = plotting.rate_maps_figure(ev["maps"], ev["score_minmax"], n_show=24, order="random")
 plt.show()
 fig = plotting.score_histogram(ev["score_minmax"])

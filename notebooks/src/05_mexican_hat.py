@@ -23,7 +23,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks, plotting, sheet, sheet_analysis
+from helpers import checks, grid_evaluation, lattice, plotting, sheet, sheet_analysis
 from helpers.checks import sheet as sheet_checks
 from helpers.plotting import sheet as sheet_plots
 from helpers.torch_setup import use_threads
@@ -100,7 +100,7 @@ print(f"pattern speed = {slope:.1f} neurons/s per m/s; largest deviation from th
 # 4. $J$ reordered so that row $p$ holds the **outgoing** weights of the unit at site $p$.
 
 # %%
-learned = sheet_analysis.load_learned(n_batches=50 if FULL else 20)
+learned = grid_evaluation.load_learned(n_batches=50 if FULL else 20)
 res = sheet_analysis.analyse_network(learned["J"], learned["M"], learned["maps"], learned["box_size"])
 n = res["n"]
 print(f"{learned['J'].shape[0]} units on a {n} x {n} sheet; grid spacing {100 * res['spacing']:.0f} cm; "
@@ -174,7 +174,7 @@ bins = [(i, 10) for i in range(4, 14, 2)]
 centres = (np.arange(20) + 0.5) / 20 * learned["box_size"] - learned["box_size"] / 2
 where = np.array([[centres[i], centres[j]] for i, j in bins])
 frames = sheet_analysis.sheet_snapshots(learned["maps"], res["positions"], n, bins, learned["scores"])
-track = sheet_analysis.predicted_track(frames[0], where - where[0], res["k"], n)
+track = lattice.predicted_track(frames[0], where - where[0], res["k"], n)
 sheet_plots.successive_patterns_figure(run["frames"], run["positions"], frames, where, res["k"],
                                        bf_track=run["displacement"], learned_track=track)
 plt.show()

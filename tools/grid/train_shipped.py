@@ -17,13 +17,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 import time
 from pathlib import Path
 
 import torch
 
-from helpers import grid_rnn as gr
-from helpers.paths import CACHE_DIR, DATA_DIR
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository's tools/
+
+from helpers import grid_rnn as gr  # noqa: E402
+from helpers.grid_evaluation import evaluate  # noqa: E402
+from helpers.paths import CACHE_DIR, DATA_DIR  # noqa: E402
+from tools.grid.speed import machine_description  # noqa: E402
 
 
 def main() -> None:
@@ -45,7 +50,7 @@ def main() -> None:
         return
 
     def snapshot(step: int, model: gr.GridRNN, history: dict) -> None:
-        ev = gr.evaluate(model, n_batches=10)
+        ev = evaluate(model, n_batches=10)
         wall = history["time"][-1]
         print(
             f"step {step} wall {wall:.0f}s ce {history['cross_entropy'][-1]:.4f} "
@@ -54,7 +59,7 @@ def main() -> None:
             flush=True,
         )
         torch.save(
-            gr.shipped_dict(model, {"steps": step, "wall_time_s": round(wall, 1), "machine": gr.machine_description(),
+            gr.shipped_dict(model, {"steps": step, "wall_time_s": round(wall, 1), "machine": machine_description(),
                                     "history": {k: list(map(float, v)) for k, v in history.items()}}),
             out / f"step_{step}.pt",
         )
@@ -85,7 +90,7 @@ def describe_phases(phases) -> str:
 def finalize(path: Path, cfg: gr.TrainConfig) -> None:
     model = gr.load_shipped(path)
     t0 = time.perf_counter()
-    ev = gr.evaluate(model, n_batches=50, batch_size=200, seed=2024)
+    ev = evaluate(model, n_batches=50, batch_size=200, seed=2024)
     saved = torch.load(path, weights_only=True)
     quality = {
         "eval_batches": 50, "eval_batch_size": 200, "eval_seed": 2024,
@@ -96,7 +101,8 @@ def finalize(path: Path, cfg: gr.TrainConfig) -> None:
     }
     saved["config"]["quality"] = quality
     saved["config"]["training_schedule"] = describe_phases(gr.SHIPPED_PHASES)
-    saved["config"]["wall_time_note"] = "training wall time including periodic evaluations, one torch thread, shared machine"
+    saved["config"]["wall_time_note"] = (
+        "training wall time including periodic evaluations, one torch thread, shared machine")
     saved["config"].pop("history", None)
     print(json.dumps(quality), f"({time.perf_counter() - t0:.0f} s to evaluate)")
     torch.save(saved, DATA_DIR / "grid_cell_rnn.pt")
