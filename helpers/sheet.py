@@ -23,12 +23,12 @@ unit slope (largest gain about 1.9), the paper's other numbers unchanged.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import torch
 
+from .simulation import Simulation, steps_of
 from .validation import as_array, check_rng, check_scalar
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "kernel_spectrum",
     "linear_gain",
     "Sheet",
+    "Simulation",
     "random_state",
     "simulate",
     "lattice_modes",
@@ -176,7 +177,8 @@ def linear_gain(
     period : float
         Wavelength 2 pi / |k| (neurons) of the fastest-growing mode.
     """
-    spec = kernel_spectrum(n, a, gamma, beta, shift).mean(0).real * check_scalar(slope, "slope", min_val=0, include_boundaries="neither")
+    slope = check_scalar(slope, "slope", min_val=0, include_boundaries="neither")
+    spec = kernel_spectrum(n, a, gamma, beta, shift).mean(0).real * slope
     spec[0, 0] = -np.inf
     i, j = np.unravel_index(np.argmax(spec), spec.shape)
     k = 2 * np.pi * np.hypot(np.fft.fftfreq(n)[i], np.fft.rfftfreq(n)[j])
@@ -218,10 +220,12 @@ class Sheet:
         dt: float = DT,
     ):
         self.n = _check_n(n)
-        self.gamma, self.beta = check_scalar(gamma, "gamma", min_val=0, include_boundaries="neither"), check_scalar(beta, "beta", min_val=0, include_boundaries="neither")
+        self.gamma = check_scalar(gamma, "gamma", min_val=0, include_boundaries="neither")
+        self.beta = check_scalar(beta, "beta", min_val=0, include_boundaries="neither")
         self.a, self.shift = check_scalar(a, "a", min_val=0), float(shift)
         self.alpha, self.drive = float(alpha), float(drive)
-        self.tau, self.dt = check_scalar(tau, "tau", min_val=0, include_boundaries="neither"), check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
+        self.tau = check_scalar(tau, "tau", min_val=0, include_boundaries="neither")
+        self.dt = check_scalar(dt, "dt", min_val=0, include_boundaries="neither")
         if self.dt > self.tau:
             raise ValueError(f"dt must be <= tau = {self.tau} s for the Euler step to be stable, got {dt}")
         n, m = self.n, self.n // 2
@@ -302,30 +306,37 @@ def simulate(
     s0: Any = None,
     seed: Any = 0,
     record_every: float | None = None,
-) -> dict[str, np.ndarray]:
+) -> Simulation:
     """Run the sheet for ``duration`` seconds.
+
+    The same contract as :func:`helpers.ring.simulate`: times in seconds, each a whole number
+    of steps ``sheet.dt``, and a :class:`~helpers.simulation.Simulation` back.
 
     Parameters
     ----------
     sheet : Sheet
     duration : float
-        Simulated time (s).
+        Simulated time (s), a whole number of steps ``sheet.dt``.
     velocity : array_like, shape (2,), (B, 2) or (T, B, 2)
         Running velocity (m/s): fixed, one per sheet of the batch, or per step
-        (T = number of steps = round(duration / dt)).
+        (T = number of steps = duration / dt).
     s0 : array_like, shape (n, n) or (B, n, n), optional
         Start state; default: small noise from ``seed`` (:func:`random_state`).
     seed : int or Generator
     record_every : float, optional
-        Save the state every this many seconds (default: only the end).
+        Keep the state every this many seconds (a whole number of steps, at most ``duration``);
+        default: only at the end.
 
     Returns
     -------
-    dict with ``s`` (B, n, n) the end state, ``frames`` (R, B, n, n) and ``times`` (R,) (s).
+    Simulation
+        ``times`` (R,) in seconds (``record_every, 2 record_every, ...``), ``rates``
+        (R, B, n, n) the states at those times, and ``final`` (B, n, n) the state at the end;
+        ``R = duration // record_every``.
     """
     if not isinstance(sheet, Sheet):
         raise TypeError(f"sheet must be a Sheet, got {type(sheet).__name__}")
-    n_steps = int(round(check_scalar(duration, "duration", min_val=0, include_boundaries="neither") / sheet.dt))
+    n_steps = steps_of(duration, sheet.dt, "duration")
     vel = as_array(velocity, "velocity")
     if vel.ndim == 1:
         vel = vel[None]
@@ -341,19 +352,20 @@ def simulate(
         s = np.broadcast_to(s, (batch, *s.shape))
     if s.shape != (batch, sheet.n, sheet.n):
         raise ValueError(f"s0 must have shape ({sheet.n}, {sheet.n}) or ({batch}, {sheet.n}, {sheet.n}), got {s.shape}")
-    every = n_steps if record_every is None else max(1, int(round(check_scalar(record_every, "record_every", min_val=0, include_boundaries="neither") / sheet.dt)))
+    every = n_steps if record_every is None else steps_of(record_every, sheet.dt, "record_every")
+    if every > n_steps:
+        raise ValueError(f"record_every must be at most the duration ({duration} s), got {record_every} s")
     x = sheet.to_phases(torch.tensor(s, dtype=torch.float32))
     v = torch.as_tensor(vel, dtype=torch.float32)
     b = sheet.group_drive(v) if v.ndim == 2 else None
-    frames, times = [], []
+    frames = np.empty((n_steps // every, batch, sheet.n, sheet.n))
     with torch.no_grad():
         for t in range(n_steps):
             x = sheet.step(x, b if b is not None else sheet.group_drive(v[t]))
             if (t + 1) % every == 0:
-                frames.append(sheet.from_phases(x).numpy().copy())
-                times.append((t + 1) * sheet.dt)
+                frames[(t + 1) // every - 1] = sheet.from_phases(x).numpy()
     end = sheet.from_phases(x).numpy().astype(float)
-    return {"s": end, "frames": np.array(frames, dtype=float), "times": np.array(times)}
+    return Simulation(times=np.arange(1, frames.shape[0] + 1) * every * sheet.dt, rates=frames, final=end)
 
 
 # ------------------------------------------------------------------------------------------
@@ -461,10 +473,10 @@ def speed_sweep(
     ``along`` (S,) its component along the heading (neurons/s) and ``period`` (neurons).
     """
     v = as_array(speeds, "speeds", ndim=1)
-    rest = simulate(sheet, settle, (0.0, 0.0), seed=seed)["s"][0]
+    rest = simulate(sheet, settle, (0.0, 0.0), seed=seed).final[0]
     u = np.array([np.cos(heading), np.sin(heading)])
     run = simulate(sheet, duration, v[:, None] * u, s0=rest, record_every=record_every)
-    vel = np.array([pattern_speed(run["frames"][:, b], run["times"]) for b in range(len(v))])
+    vel = np.array([pattern_speed(run.rates[:, b], run.times) for b in range(len(v))])
     return {"speeds": v, "velocity": vel, "along": vel @ u, "period": pattern_period(rest)}
 
 
@@ -501,11 +513,11 @@ def straight_run_frames(
     ``displacement`` (n_frames, 2) the pattern's shift on the sheet (neurons) since frame 0.
     """
     n_frames = check_scalar(n_frames, "n_frames", int, min_val=2)
-    rest = simulate(sheet, settle, (0.0, 0.0), seed=seed)["s"]
+    rest = simulate(sheet, settle, (0.0, 0.0), seed=seed).final
     u = speed * np.array([np.cos(heading), np.sin(heading)])
     run = simulate(sheet, spacing * (n_frames - 1), u, s0=rest, record_every=0.005)
-    frames = np.concatenate([rest, run["frames"][:, 0]])
-    times = np.concatenate([[0.0], run["times"]])
+    frames = np.concatenate([rest, run.rates[:, 0]])
+    times = np.concatenate([[0.0], run.times])
     disp = pattern_displacement(frames)
     pick = [int(np.argmin(np.abs(times - i * spacing))) for i in range(n_frames)]
     return {"frames": frames[pick], "positions": speed * times[pick], "displacement": disp[pick]}

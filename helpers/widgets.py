@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+import numpy as np
 
-from . import plotting, ring, rnn
+from . import plotting, ring, ring_analysis, rnn
+from .validation import check_rng, check_scalar
 
-__all__ = ["FigureExplorer", "figure_explorer", "chaos_explorer", "ring_explorer", "figure_png"]
+__all__ = ["FigureExplorer", "figure_explorer", "chaos_explorer", "ring_explore", "ring_explorer", "figure_png"]
 
 
 def figure_png(fig: plt.Figure) -> bytes:
@@ -108,13 +111,88 @@ def chaos_explorer(n: int = 200, T: int = 120, seed: int = 0, g: float = 1.5) ->
     return figure_explorer(draw, g=slider)
 
 
+def ring_explore(
+    j0: float = ring.BEN_YISHAI_J0,
+    j1: float = ring.BEN_YISHAI_J1,
+    noise_std: float = 0.0,
+    velocity_deg: float = 0.0,
+    n: int = 128,
+    duration: float = 1.0,
+    drive: float = ring.BEN_YISHAI_INPUT,
+    tau: float = ring.TAU,
+    dt: float = ring.DT,
+    seed: Any = 0,
+) -> dict[str, Any]:
+    """One run of the cosine ring for the slider: from noise, with Zhang's shift and noise.
+
+    The shift ``gamma = -tau * omega`` asks for angular velocity ``omega``. The run stops
+    early (remaining rows NaN) if the activity explodes (``j0`` too large for the bump to
+    stay finite).
+
+    Parameters
+    ----------
+    j0, j1 : float
+        Couplings of :func:`helpers.ring.cosine_weights`.
+    noise_std : float
+        Input noise (see :func:`helpers.ring.simulate`).
+    velocity_deg : float
+        Requested angular velocity (deg/s).
+    n : int
+        Neurons.
+    duration : float
+        Seconds.
+    drive : float
+        Uniform input.
+    tau, dt : float
+        Seconds.
+    seed : int or Generator
+
+    Returns
+    -------
+    dict with ``rates`` (T, N), ``dt`` (s per row), ``theta`` (N,), ``speed_deg`` (measured
+    bump speed over the second half, deg/s, NaN without a bump), ``exploded`` (bool) and
+    ``message`` (a one-line summary).
+    """
+    velocity = np.deg2rad(check_scalar(velocity_deg, "velocity_deg"))
+    W = ring.zhang_weights(ring.cosine_weights(n, j0, j1), -tau * velocity)
+    theta = ring.preferred_directions(n)
+    rng = check_rng(seed)
+    record = 4
+    chunk_steps = int(round(0.1 / dt))
+    n_chunks = max(1, int(round(check_scalar(duration, "duration", min_val=0, include_boundaries="neither") / 0.1)))
+    rates = np.full((n_chunks * chunk_steps // record, n), np.nan)
+    r = 0.1 * rng.random(n)
+    exploded = False
+    for c in range(n_chunks):
+        part = ring.simulate(W, np.full(n, drive), duration=chunk_steps * dt, tau=tau, dt=dt, r0=r,
+                             noise_std=noise_std, seed=rng, record_every=record * dt)
+        if not np.all(np.isfinite(part.rates)) or part.rates.max() > 1e4:
+            exploded = True
+            break
+        rates[c * part.rates.shape[0]:(c + 1) * part.rates.shape[0]] = part.rates
+        r = part.final
+    last = rates[np.isfinite(rates[:, 0])]
+    speed = np.nan
+    if exploded:
+        message = "activity explodes: J0 too large for a finite bump"
+    elif ring_analysis.bump_modulation(last[-1]) < 0.01:
+        message = "no bump: the ring stays uniform" + (" (J1 < 2)" if j1 < 2 else "")
+    else:
+        half = last[last.shape[0] // 2:]
+        speed = float(np.rad2deg(ring_analysis.bump_speed(ring.population_vector(half, theta), record * dt)))
+        message = (f"bump half-width {np.rad2deg(ring_analysis.measure_half_width(last[-1])):.0f} deg, "
+                   f"speed {speed:.0f} deg/s")
+    return {"rates": rates, "dt": record * dt, "theta": theta, "speed_deg": speed,
+            "exploded": exploded, "message": message}
+
+
 def ring_explorer(n: int = 128, duration: float = 1.0, seed: int = 0) -> FigureExplorer:
     """Sliders over a ring attractor: uniform coupling J0, tuned coupling J1, input noise and
     the angular velocity asked from the shift (deg/s); shows the activity and the last profile.
     """
 
     def draw(J0: float, J1: float, noise: float, velocity: float) -> plt.Figure:
-        return plotting.ring_explorer(ring.explore(J0, J1, noise, velocity, n=n, duration=duration, seed=seed))
+        return plotting.ring_explorer(ring_explore(J0, J1, noise, velocity, n=n, duration=duration, seed=seed))
 
     def slider(value: float, lo: float, hi: float, step: float, description: str) -> widgets.FloatSlider:
         return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,

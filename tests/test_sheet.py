@@ -30,15 +30,17 @@ def test_paper_gamma_is_stable_and_ours_is_not():
     gain, wavelength = sh.linear_gain()
     assert 0.97 < gain_paper < 1.0  # REFERENCES: 0.985 < 1, no pattern
     assert gain > 1.0 and 15 < wavelength < 18
-    flat = sh.simulate(sh.Sheet(64, gamma=sh.GAMMA_PAPER), 0.3, seed=0)["s"][0]
+    flat = sh.simulate(sh.Sheet(64, gamma=sh.GAMMA_PAPER), 0.3, seed=0).final[0]
     assert flat.std() < 1e-3
 
 
 def test_pattern_forms_from_noise_with_reference_period():
     S = sh.Sheet(64)
     out = sh.simulate(S, 0.3, seed=0, record_every=0.05)
-    s = out["s"][0]
-    assert s.std() > 0.05 and out["frames"][0, 0].std() < s.std()
+    s = out.final[0]
+    assert s.std() > 0.05 and out.rates[0, 0].std() < s.std()
+    np.testing.assert_allclose(out.times, [0.05, 0.1, 0.15, 0.2, 0.25, 0.3])
+    np.testing.assert_array_equal(out.rates[-1], out.final)
     # REFERENCES: ~16.4 neurons; on a 64-torus the hexagon is quantised to wave numbers (4,0),(2,3): 17.2
     assert 15.5 < sh.pattern_period(s) < 17.5
 
@@ -57,7 +59,7 @@ def test_shift_push_points_along_heading():
     from helpers import sheet_analysis as sa
 
     S = sh.Sheet(64)
-    s = sh.simulate(S, 0.3, seed=1)["s"][0]
+    s = sh.simulate(S, 0.3, seed=1).final[0]
     an = sa.analyse_sheet(S, s)
     err = np.abs(np.angle(np.exp(1j * (an["moved"] - an["headings"]))))
     assert np.rad2deg(err).max() < 10

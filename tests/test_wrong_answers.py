@@ -44,6 +44,7 @@ from scipy import ndimage
 from scipy.optimize import brentq
 
 from helpers import bptt, checks, decoding, fixed_points, grid_rnn, grid_scores, hmax, place_cells, ring, rnn, sheet_analysis
+from helpers import ring_analysis, ring_learned
 from helpers.checks import decoding as dc
 from helpers.checks import grid as gc
 from helpers.checks import hmax as hc
@@ -657,9 +658,9 @@ def test_references_pass(capsys):
     rc.check_mexican_hat(ring.cosine_weights)
     rc.check_ring_step(ring.euler_step)
     rc.check_population_vector(ring.population_vector)
-    rc.check_half_width_theory(ring.bump_half_width_theory)
+    rc.check_half_width_theory(ring_analysis.bump_half_width_theory)
     rc.check_shift_weights(ring.zhang_weights)
-    rc.check_offset_profile(ring.offset_profile)
+    rc.check_offset_profile(ring_learned.offset_profile)
     gc.check_place_cell_code(place_cells.place_cell_code)
     gc.check_rnn_step(grid_rnn.rnn_step)
     gc.check_decode_position(place_cells.decode_position)

@@ -83,7 +83,7 @@ def ring_seconds_per_simulated_second(n: int = 256, repeats: int = 5) -> float:
     best = np.inf
     for _ in range(repeats):
         t = time.perf_counter()
-        ring.simulate(W, np.ones(n), n_steps=2000, seed=0)
+        ring.simulate(W, np.ones(n), duration=2000 * ring.DT, seed=0)
         best = min(best, time.perf_counter() - t)
     return best
 

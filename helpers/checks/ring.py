@@ -1,16 +1,16 @@
 """Visible checks of the ring-attractor notebook (03).
 
 Each check calls the student's function on small inputs, compares with the reference in
-:mod:`helpers.ring`, and raises :class:`~helpers.checks.base.CheckError` with what was
-expected, what came back, and a hint.
+:mod:`helpers.ring`, :mod:`helpers.ring_analysis` or :mod:`helpers.ring_learned`, and raises
+:class:`~helpers.checks.base.CheckError` with what was expected, what came back, and a hint.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .. import ring
+from .. import ring, ring_analysis, ring_learned
 from .base import CheckError, expect_close, expect_true, passed, visible_check
 
 __all__ = [
@@ -126,14 +126,14 @@ def check_half_width_theory(half_width_theory: Callable) -> None:
     """``half_width_theory(j1)`` solves ``j1 (x - sin x cos x) / (2 pi) = 1`` for the half-width x."""
     name = "check_half_width_theory"
     got = half_width_theory(6.0)
-    expect_true(got is None or not np.isclose(float(np.asarray(got)), np.rad2deg(ring.bump_half_width_theory(6.0)),
-                                              rtol=1e-3), name,
+    want_deg = np.rad2deg(ring_analysis.bump_half_width_theory(6.0))
+    expect_true(got is None or not np.isclose(float(np.asarray(got)), want_deg, rtol=1e-3), name,
                 f"half_width_theory(6.0) came back as {float(np.asarray(got)):.4g}, which looks like degrees",
                 "return the half-width in radians")
-    expect_close(got, ring.bump_half_width_theory(6.0), name, "half_width_theory(6.0) (radians)",
+    expect_close(got, ring_analysis.bump_half_width_theory(6.0), name, "half_width_theory(6.0) (radians)",
                  "solve j1 * (x - sin(x) cos(x)) / (2 pi) - 1 = 0 for x in (0, pi), e.g. with "
                  "scipy.optimize.brentq; answer in radians, not degrees", rtol=1e-4)
-    expect_close(half_width_theory(10.0), ring.bump_half_width_theory(10.0), name, "half_width_theory(10.0)",
+    expect_close(half_width_theory(10.0), ring_analysis.bump_half_width_theory(10.0), name, "half_width_theory(10.0)",
                  "use the argument j1, not a fixed number", rtol=1e-4)
     passed(name, f"theta_c(J1=6) = {np.rad2deg(got):.1f} deg")
 
@@ -179,7 +179,7 @@ def check_offset_profile(offset_profile: Callable) -> None:
                 f"offset_profile should return (centres, profile), got {type(out).__name__}",
                 "return both the bin centres and the mean weight per bin")
     centres, profile = out
-    c_ref, p_ref = ring.offset_profile(Wp, pd, n)
+    c_ref, p_ref = ring_learned.offset_profile(Wp, pd, n)
     expect_close(centres, c_ref, name, "the bin centres for n_bins=12",
                  "bin k is centred on -pi + k w with w = 2 pi / n_bins, for k = 0, ..., n_bins - 1")
     expect_close(np.shape(profile), p_ref.shape, name, "the shape of the profile", "one mean weight per bin")
@@ -187,7 +187,7 @@ def check_offset_profile(offset_profile: Callable) -> None:
     if np.allclose(profile, np.roll(p_ref, 1)):
         raise CheckError(f"{name}: your profile is shifted by one bin. Hint: wrap the offsets into [-pi, pi) "
                          "before binning; the bin of offset d is round((d + pi) / w) modulo n_bins")
-    _, mirrored = ring.offset_profile(Wp.T, pd, n)
+    _, mirrored = ring_learned.offset_profile(Wp.T, pd, n)
     if np.allclose(profile, mirrored):
         raise CheckError(f"{name}: your profile is mirrored: it bins W[i, j] by the presynaptic minus the "
                          "postsynaptic direction. Hint: row i of W is the postsynaptic neuron; the offset is "

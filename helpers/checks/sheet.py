@@ -6,7 +6,7 @@ expected, what came back, and a hint.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -1,7 +1,8 @@
 """Figures for the ring-attractor notebook (03): connectivity, bumps, speeds, path integration."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -327,7 +328,7 @@ def ring_explorer(result: Mapping[str, Any]) -> plt.Figure:
     Parameters
     ----------
     result : dict
-        As returned by :func:`helpers.ring.explore`.
+        As returned by :func:`helpers.widgets.ring_explore`.
     """
     rates, dt, theta = result["rates"], result["dt"], result["theta"]
     fig, (a0, a1) = new_figure(2, width=5.6, height=3.8, gridspec_kw={"width_ratios": [1.6, 1]})
@@ -356,7 +357,7 @@ def learned_vs_engineered(learned: Mapping[str, Any] | None, W_engineered: Any) 
     Parameters
     ----------
     learned : dict or None
-        From :func:`helpers.ring.ring_profile` / :func:`helpers.ring.learned_ring_profile`
+        From :func:`helpers.ring_learned.ring_profile` / :func:`helpers.ring_learned.learned_ring_profile`
         (keys ``W_sorted``, ``offsets``, ``profile`` and optionally ``self_weight``); None draws
         only the engineered kernel with a note. The colour scale of the matrix is set by the
         off-diagonal weights (strong self-connections saturate).

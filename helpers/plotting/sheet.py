@@ -1,7 +1,7 @@
 """Figures of notebook 05: hand-designed (Burak-Fiete) sheet next to a learned network's sheet."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -48,9 +48,10 @@ def pattern_formation_figure(frames: np.ndarray, times: Sequence[float], title: 
         Times (s).
     """
     fig, axes = plt.subplots(1, len(frames), figsize=(3.0 * len(frames), 3.0), layout="constrained")
-    for ax, f, t in zip(np.atleast_1d(axes), frames, times):
+    axes = np.atleast_1d(axes)
+    for ax, f, t in zip(axes, frames, times, strict=True):
         im = ax.imshow(f.T, origin="lower", cmap="magma", vmin=0)
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="rate (a.u.)" if ax is np.atleast_1d(axes)[-1] else None)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="rate (a.u.)" if ax is axes[-1] else None)
         ax.set_title(f"{1000 * t:.0f} ms (own scale)")
         _clean(ax)
     if title:
@@ -142,8 +143,8 @@ def connectivity_figure(bf_profile: np.ndarray, bf_spacing: float, learned_profi
     n = bf_profile.shape[0]
     ext = (np.array([-0.5, n - 0.5]) - n // 2) / bf_spacing
     lim = np.nanmax(np.abs(bf_profile))
-    im = axes[0].imshow(bf_profile.T, origin="lower", cmap=_DIVERGING, norm=TwoSlopeNorm(0, -lim, max(lim * 1e-3, np.nanmax(bf_profile), 1e-12)),
-                        extent=(*ext, *ext))
+    norm = TwoSlopeNorm(0, -lim, max(lim * 1e-3, np.nanmax(bf_profile), 1e-12))
+    im = axes[0].imshow(bf_profile.T, origin="lower", cmap=_DIVERGING, norm=norm, extent=(*ext, *ext))
     fig.colorbar(im, ax=axes[0], shrink=0.8, label="weight")
     axes[0].set_title("hand-designed: W0 averaged\nover the 4 directions")
     m = learned_profile.shape[0]

@@ -24,7 +24,7 @@ import os
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks, plotting, ring, widgets
+from helpers import checks, plotting, ring, ring_analysis, ring_learned, ring_paths, widgets
 from helpers.checks import ring as ring_checks
 
 plotting.use_lecture_style()
@@ -136,7 +136,7 @@ plt.show()
 # say) appears 90° away from the bump for 0.2 s, then it is removed.
 
 # %%
-rates, cue_angle = ring.cue_experiment(W, cue_offset=np.pi / 2, t_cue=(0.3, 0.5), duration=1.0, seed=0)
+rates, cue_angle = ring_analysis.cue_experiment(W, cue_offset=np.pi / 2, t_cue=(0.3, 0.5), duration=1.0, seed=0)
 decoded = ring.population_vector(rates, theta)
 plotting.bump_over_time(rates, DT, theta, events=[(0.3, 0.5, "cue on")], decoded=decoded)
 plt.show()
@@ -209,16 +209,16 @@ def half_width_theory(j1):
 ring_checks.check_half_width_theory(half_width_theory)
 ### BEGIN HIDDEN TESTS
 for _j1 in (2.2, 3.7, 15.0):
-    assert abs(half_width_theory(_j1) - ring.bump_half_width_theory(_j1)) < 1e-6
+    assert abs(half_width_theory(_j1) - ring_analysis.bump_half_width_theory(_j1)) < 1e-6
 ### END HIDDEN TESTS
 
 # %%
-my_half_width_theory = checks.fallback(half_width_theory, ring.bump_half_width_theory, check=ring_checks.check_half_width_theory)
+my_half_width_theory = checks.fallback(half_width_theory, ring_analysis.bump_half_width_theory, check=ring_checks.check_half_width_theory)
 theta_c = my_half_width_theory(6.0)
-measured = ring.measure_half_width(rates[-1])
+measured = ring_analysis.measure_half_width(rates[-1])
 print(f"half-width: theory {np.rad2deg(theta_c):.2f} deg, simulated {np.rad2deg(measured):.2f} deg "
       f"(difference {abs(np.rad2deg(theta_c - measured)):.2f} deg; one lattice step = {360 / N:.2f} deg)")
-plotting.bump_profile(rates[-1], theta, theta_c=theta_c, peak=ring.bump_amplitude_theory(-2.0, 6.0, 1.0))
+plotting.bump_profile(rates[-1], theta, theta_c=theta_c, peak=ring_analysis.bump_amplitude_theory(-2.0, 6.0, 1.0))
 plt.show()
 
 # %% [markdown]
@@ -227,13 +227,13 @@ plt.show()
 
 # %%
 j1_sim = np.array([1.0, 1.5, 1.9, 2.2, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0])
-hw_sim = ring.half_width_sweep(j1_sim, n=N, j0=-5.0)
+hw_sim = ring_analysis.half_width_sweep(j1_sim, n=N, j0=-5.0)
 j1_th = np.linspace(2.05, 10.5, 200)
 hw_th = np.array([my_half_width_theory(j) for j in j1_th])
 plotting.half_width_vs_j1(j1_sim, hw_sim, j1_th, hw_th, lattice_deg=360 / N)
 plt.show()
 ok = np.isfinite(hw_sim)
-worst = np.max(np.abs(hw_sim[ok] - [ring.bump_half_width_theory(j) for j in j1_sim[ok]]))
+worst = np.max(np.abs(hw_sim[ok] - [ring_analysis.bump_half_width_theory(j) for j in j1_sim[ok]]))
 print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no bump for J1 = {j1_sim[~ok]}")
 
 
@@ -297,8 +297,8 @@ np.testing.assert_allclose(shift_weights(_W, -0.3), ring.zhang_weights(_W, -0.3)
 # %%
 my_shift_weights = checks.fallback(shift_weights, ring.zhang_weights, check=ring_checks.check_shift_weights)
 gammas = np.linspace(-0.2, 0.2, 9)
-omega_zhang = ring.zhang_speed_sweep(gammas, n=N, shift=my_shift_weights)
-slope, intercept, r2 = ring.linear_fit(gammas, omega_zhang)
+omega_zhang = ring_analysis.zhang_speed_sweep(gammas, n=N, shift=my_shift_weights)
+slope, intercept, r2 = ring_analysis.linear_fit(gammas, omega_zhang)
 print(f"Zhang: slope {slope:.2f} rad/s per rad (theory -1/tau = {-1 / TAU:.0f}; "
       f"{100 * abs(slope * TAU + 1):.2f}% off), R^2 = {r2:.6f}")
 
@@ -323,11 +323,11 @@ print(f"Zhang: slope {slope:.2f} rad/s per rad (theory -1/tau = {-1 / TAU:.0f}; 
 
 # %%
 v = np.array([-1.0, -0.5, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 2.0, 2.5, 3.0])
-omega_double = ring.double_ring_speed_sweep(v, n=N)
-k = ring.double_ring_gain_theory()
-sat = ring.double_ring_saturation()
+omega_double = ring_analysis.double_ring_speed_sweep(v, n=N)
+k = ring_analysis.double_ring_gain_theory()
+sat = ring_analysis.double_ring_saturation()
 lin = np.abs(v) <= 1.2
-_, _, r2_double = ring.linear_fit(v[lin], omega_double[lin])
+_, _, r2_double = ring_analysis.linear_fit(v[lin], omega_double[lin])
 print(f"double ring: gain theory k = {k:.2f} rad/s per unit v; measured omega/v over |v| <= 1.2: "
       f"{(omega_double[lin] / v[lin]).min():.2f} .. {(omega_double[lin] / v[lin]).max():.2f} "
       f"(within {100 * np.max(np.abs(omega_double[lin] / v[lin] / k - 1)):.1f}%), R^2 = {r2_double:.5f}")
@@ -366,9 +366,9 @@ plt.show()
 duration = 30.0 if FULL else 10.0
 n_trials = 40 if FULL else 10
 NOISE = 0.15
-omega, heading = ring.random_head_direction(duration, DT, omega_std=2.0, correlation_time=0.3, seed=1)
-clean, true = ring.path_integrate(omega, n_trials=1, noise_std=0.0, n=N, seed=0)
-noisy, _ = ring.path_integrate(omega, n_trials=n_trials, noise_std=NOISE, n=N, seed=1)
+omega, heading = ring_paths.random_head_direction(duration, DT, omega_std=2.0, correlation_time=0.3, seed=1)
+clean, true = ring_paths.path_integrate(omega, n_trials=1, noise_std=0.0, n=N, seed=0)
+noisy, _ = ring_paths.path_integrate(omega, n_trials=n_trials, noise_std=NOISE, n=N, seed=1)
 t = np.arange(1, len(true) + 1) * 10 * DT
 plotting.path_integration(t, true, clean, noisy, noise_std=NOISE)
 plt.show()
@@ -387,8 +387,8 @@ print(f"without noise: max error {err_clean.max():.2f} deg over {duration:.0f} s
 # stationary bump (single cosine ring):
 
 # %%
-t_d, var_d = ring.bump_diffusion(0.1, n_trials=300 if FULL else 100, duration=2.0, n=N, seed=3)
-slope_d, intercept_d, r2_d = ring.linear_fit(t_d, var_d)
+t_d, var_d = ring_paths.bump_diffusion(0.1, n_trials=300 if FULL else 100, duration=2.0, n=N, seed=3)
+slope_d, intercept_d, r2_d = ring_analysis.linear_fit(t_d, var_d)
 print(f"Var theta = {slope_d:.2e} t + {intercept_d:.1e} rad^2, R^2 = {r2_d:.3f}")
 plotting.bump_diffusion(t_d, var_d, slope_d, intercept_d)
 plt.show()
@@ -454,7 +454,7 @@ ring_checks.check_offset_profile(offset_profile)
 _rng = np.random.default_rng(8)
 _W, _pd = _rng.normal(size=(30, 30)), _rng.uniform(-np.pi, np.pi, 30)
 _c, _p = offset_profile(_W, _pd, 10)
-_cr, _pr = ring.offset_profile(_W, _pd, 10)
+_cr, _pr = ring_learned.offset_profile(_W, _pd, 10)
 np.testing.assert_allclose(_c, _cr, atol=1e-12)
 np.testing.assert_allclose(_p, _pr, atol=1e-12)
 ### END HIDDEN TESTS
@@ -464,12 +464,12 @@ np.testing.assert_allclose(_p, _pr, atol=1e-12)
 # matrix looks like noise, and recover the kernel from the units' tuning alone.
 
 # %%
-my_offset_profile = checks.fallback(offset_profile, ring.offset_profile, check=ring_checks.check_offset_profile)
+my_offset_profile = checks.fallback(offset_profile, ring_learned.offset_profile, check=ring_checks.check_offset_profile)
 perm = np.random.default_rng(0).permutation(N)
 W_shuffled = W[np.ix_(perm, perm)]
 headings = np.linspace(-np.pi, np.pi, 180, endpoint=False)
 activity = np.maximum(np.cos(headings[:, None] - theta[perm][None, :]) - np.cos(theta_c), 0)  # bump tuning
-pd, strength = ring.preferred_directions_from_activity(activity, headings)
+pd, strength = ring_learned.preferred_directions_from_activity(activity, headings)
 centres, profile = my_offset_profile(W_shuffled, pd, N)
 true_offsets, true_kernel = ring.kernel_profile(W)
 print(f"largest error of the recovered kernel: {np.nanmax(np.abs(profile - true_kernel)):.2e}")
@@ -484,7 +484,7 @@ print(f"largest error of the recovered kernel: {np.nanmax(np.abs(profile - true_
 from helpers import angular_integrator
 
 net = angular_integrator.load_angular_integrator()   # the small network shipped in data/
-learned = ring.learned_ring_profile(net, n_bins=36)
+learned = ring_learned.learned_ring_profile(net, n_bins=36)
 plotting.learned_vs_engineered(learned, W)
 plt.show()
 near = (np.abs(learned["offsets"]) <= np.deg2rad(60)) & (learned["offsets"] != 0)

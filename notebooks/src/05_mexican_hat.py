@@ -60,7 +60,7 @@ for label, gamma in [("paper, gamma = 1.05 beta", sheet.GAMMA_PAPER), ("here,  g
     print(f"{label}: largest gain {gain:.3f} -> {'pattern forms' if gain > 1 else 'uniform state is stable'}"
           f" (fastest mode: wavelength {wavelength:.1f} neurons)")
 
-flat = sheet.simulate(sheet.Sheet(N, gamma=sheet.GAMMA_PAPER), 0.3, seed=0)["s"][0]
+flat = sheet.simulate(sheet.Sheet(N, gamma=sheet.GAMMA_PAPER), 0.3, seed=0).final[0]
 print(f"paper's gamma after 300 ms: activity varies by {flat.std():.1e} across the sheet (no pattern)")
 
 # %% [markdown]
@@ -70,10 +70,10 @@ print(f"paper's gamma after 300 ms: activity varies by {flat.std():.1e} across t
 # %%
 bf = sheet.Sheet(N)
 formation = sheet.simulate(bf, 0.3, seed=0, record_every=0.05)
-sheet_plots.pattern_formation_figure(formation["frames"][:, 0], formation["times"],
+sheet_plots.pattern_formation_figure(formation.rates[:, 0], formation.times,
                                      title="a hexagonal pattern forms from noise (hand-designed sheet)")
 plt.show()
-rest = formation["s"][0]
+rest = formation.final[0]
 print(f"pattern wavelength: {sheet.pattern_period(rest):.1f} neurons")
 
 # %% [markdown]
