@@ -21,7 +21,6 @@
 # %%
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -35,7 +34,7 @@ use_threads()
 FULL = os.environ.get("FULL", "0") == "1"  # True: the shipped network's full recipe (about 25 min)
 
 # %% [markdown]
-# ## 1. The task: velocity in, place-cell code out
+# ## 1 · The task: velocity in, place-cell code out
 #
 # A simulated animal forages in a $2.2 \times 2.2$ m box: every $\Delta t = 20$ ms it turns by a
 # random angle and moves at a random (Rayleigh-distributed) speed; near a wall it turns away and
@@ -48,11 +47,10 @@ FULL = os.environ.get("FULL", "0") == "1"  # True: the shipped network's full re
 # %%
 paths = trajectories.simulate_trajectories(batch_size=8, n_steps=200, seed=1)
 fig = plotting.trajectories_figure(paths["positions"], trajectories.BOX_SIZE)
-plt.show()
 
 
 # %% [markdown]
-# ### Exercise 1: the place-cell code
+# ### Exercise 1 · the place-cell code
 #
 # Each cell's tuning is a narrow bump **minus** a wider one (centre–surround), both normalised
 # across cells with a softmax:
@@ -93,15 +91,14 @@ assert np.allclose(place_cell_code(_x, _c, 0.2, 3.0), place_cells.place_cell_cod
 ### END HIDDEN TESTS
 
 # %%
-place_cell_code = fallback(place_cell_code, place_cells.place_cell_code, check=grid_checks.check_place_cell_code)
+my_place_cell_code = fallback(place_cell_code, place_cells.place_cell_code, check=grid_checks.check_place_cell_code)
 centers = place_cells.place_cell_centers(512, trajectories.BOX_SIZE, seed=0)
 here = np.array([0.3, -0.2])
 d = np.linspace(0, 0.6, 200)
 fig = plotting.place_cell_figure(
     d, np.exp(-d**2 / (2 * 0.12**2)), 0.5 * np.exp(-d**2 / (2 * 2 * 0.12**2)),
-    centers, place_cell_code(here[None], centers)[0], here, trajectories.BOX_SIZE,
+    centers, my_place_cell_code(here[None], centers)[0], here, trajectories.BOX_SIZE,
 )
-plt.show()
 
 
 # %% [markdown]
@@ -113,7 +110,7 @@ plt.show()
 # Gaussian, Cartesian or polar readouts gave no grids; the surround did, and its width set the
 # grid period.
 #
-# ## 2. The network
+# ## 2 · The network
 #
 # $N_g$ rectified units $g_t$ start from a linear image of the start's place-cell code and then
 # integrate velocity:
@@ -124,7 +121,7 @@ plt.show()
 # trained by cross-entropy $-\sum_i p_i(x_t) \log \hat p_{t,i}$ averaged over paths and steps,
 # plus a small weight decay $\lambda \|J\|^2$. $J$ has one row per postsynaptic unit.
 #
-# ### Exercise 2: one step of the network
+# ### Exercise 2 · one step of the network
 #
 # Write `rnn_step(g, v, J, M)` for a batch: `g` is `(B, Ng)`, `v` is `(B, 2)`, `J` is
 # `(Ng, Ng)`, `M` is `(Ng, 2)`; return the new state `(B, Ng)` (numpy arrays).
@@ -147,19 +144,19 @@ assert np.allclose(rnn_step(_g, _v, _J, _M), grid_rnn.rnn_step(_g, _v, _J, _M))
 ### END HIDDEN TESTS
 
 # %%
-rnn_step = fallback(rnn_step, grid_rnn.rnn_step, check=grid_checks.check_rnn_step)
+my_rnn_step = fallback(rnn_step, grid_rnn.rnn_step, check=grid_checks.check_rnn_step)
 # your step, run along a real path with random weights: the state stays non-negative
 _rng = np.random.default_rng(0)
 _J, _M = _rng.normal(size=(50, 50)) / 50**0.5, _rng.normal(size=(50, 2)) * 5
 state, lowest = np.abs(_rng.normal(size=(1, 50))), np.inf
 for v in paths["velocities"][0, :40]:
-    state = rnn_step(state, v[None], _J, _M)
+    state = my_rnn_step(state, v[None], _J, _M)
     lowest = min(lowest, state.min())
 print("lowest activity along the path:", float(lowest))
 
 
 # %% [markdown]
-# ### Exercise 3: decoding a position
+# ### Exercise 3 · decoding a position
 #
 # To read out where the network thinks the animal is, take the $k = 3$ place cells with the
 # largest predicted activity and average their centres.
@@ -184,14 +181,14 @@ assert np.allclose(decode_position(_a, _c, 5), place_cells.decode_position(_a, _
 ### END HIDDEN TESTS
 
 # %%
-decode_position = fallback(decode_position, place_cells.decode_position, check=grid_checks.check_decode_position)
+my_decode_position = fallback(decode_position, place_cells.decode_position, check=grid_checks.check_decode_position)
 # decoding the true code gives back the position to within the spacing of the place cells
 _x = np.random.default_rng(1).uniform(-1, 1, (1000, 2))
-_err = np.linalg.norm(decode_position(place_cell_code(_x, centers), centers) - _x, axis=1).mean()
+_err = np.linalg.norm(my_decode_position(my_place_cell_code(_x, centers), centers) - _x, axis=1).mean()
 print(f"decoding the true place-cell code: mean error {100 * _err:.1f} cm")
 
 # %% [markdown]
-# ## 3. Training live
+# ## 3 · Training live
 #
 # At the start the network predicts the same code everywhere, which costs $\ln N_p$ nats. The
 # loss sits on this **plateau** until the network finds out how to carry the start position
@@ -221,7 +218,6 @@ else:
     model, history = grid_rnn.train(LIVE, max_seconds=15 if os.environ.get("NBGRADER_EXECUTION") else 45)
 print(f"{history['step'][-1]} training steps in {history['time'][-1]:.0f} s")
 fig = plotting.training_curve(history, n_place=model.config.n_place, floor=grid_rnn.target_entropy(model.config))
-plt.show()
 
 # %% [markdown]
 # Now record the units: run the trained network along many fresh paths and average each
@@ -234,11 +230,10 @@ print(f"decoding error {100 * live['error']:.1f} cm, {live['error_ratio']:.1f} t
       f"{100 * live['floor']:.1f} cm; {100 * live['frac_03']:.0f}% of units with min-max grid score > 0.3, "
       f"{100 * live['frac_08']:.0f}% > 0.8; mean correlation between grid units' maps {live['phase_correlation']:.2f}")
 fig = plotting.rate_maps_figure(live["maps"], live["score_minmax"], n_show=24)
-plt.show()
 
 
 # %% [markdown]
-# ## 4. Is it a grid? The rotational-symmetry score
+# ## 4 · Is it a grid? The rotational-symmetry score
 #
 # A hexagonal lattice looks the same after a rotation by 60° or 120°, and different after 30°,
 # 90° or 150°. The grid score (Sargolini et al. 2006) turns this into a number: compute the
@@ -249,7 +244,7 @@ plt.show()
 #
 # (the stricter "min-max" form; a "mean" form averages instead). Above 0.3 is called grid-like.
 #
-# ### Exercise 4: correlation with a rotated copy
+# ### Exercise 4 · correlation with a rotated copy
 #
 # Write `rotation_correlation(sac, angle, mask)`: rotate `sac` by `angle` degrees with
 # `scipy.ndimage.rotate(sac, angle, reshape=False)`; with $\mu$ the mean of `sac` inside the
@@ -279,16 +274,15 @@ assert np.isclose(rotation_correlation(_sac, 30, _m), grid_scores.rotation_corre
 ### END HIDDEN TESTS
 
 # %%
-rotation_correlation = fallback(rotation_correlation, grid_scores.rotation_correlation,
-                                check=grid_checks.check_rotation_correlation)
+my_rotation_correlation = fallback(rotation_correlation, grid_scores.rotation_correlation,
+                                   check=grid_checks.check_rotation_correlation)
 best = int(np.nanargmax(live["score_minmax"]))
 sac = grid_scores.autocorrelogram(live["maps"][best])
 mask = grid_scores.ring_mask(sac.shape[0], 0.2, 0.8)
-corrs = {a: rotation_correlation(sac, a, mask) for a in grid_scores.ANGLES}
-_whose = "the reference" if rotation_correlation is grid_scores.rotation_correlation else "your function"
+corrs = {a: my_rotation_correlation(sac, a, mask) for a in grid_scores.ANGLES}
+_whose = "the reference" if my_rotation_correlation is grid_scores.rotation_correlation else "your function"
 print(f"min-max score with {_whose}:", round(min(corrs[60], corrs[120]) - max(corrs[30], corrs[90], corrs[150]), 2))
 fig = plotting.autocorrelogram_figure(live["maps"][best], sac, corrs, mask)
-plt.show()
 
 # %% [markdown]
 # **Pitfalls.** The score is easy to fool. Ideal maps check the definition: three plane waves
@@ -304,10 +298,9 @@ for name, m in [("hexagonal", grid_scores.hexagonal_map()), ("stripes", grid_sco
     s = grid_scores.grid_scores(m)
     print(f"{name:10s} min-max {s['minmax']:5.2f}   mean form {s['mean']:5.2f}")
 fig = plotting.score_histogram(live["score_minmax"])
-plt.show()
 
 # %% [markdown]
-# ## 5. The shipped network
+# ## 5 · The shipped network
 #
 # A minute is enough to leave the plateau, see grid-like units at many phases and decode to
 # within a few times the floor, not to path-integrate as well as a long run.
@@ -332,21 +325,18 @@ shipped = grid_rnn.load_shipped()
 print({k: v for k, v in shipped.shipped_config.items() if k in ("steps", "wall_time_s", "machine", "quality")})
 ev = grid_evaluation.evaluate(shipped, n_batches=50 if FULL else 12)
 fig = plotting.rate_maps_figure(ev["maps"], ev["score_minmax"], n_show=24, order="random")
-plt.show()
 fig = plotting.score_histogram(ev["score_minmax"])
-plt.show()
 
 # %%
 batch = grid_rnn.make_batch(shipped.config, shipped.centers, np.random.default_rng(7), batch_size=4)
 with torch.no_grad():
     logits = shipped.readout(shipped(batch["velocities"], batch["p0"])).numpy()
-decoded = np.stack([decode_position(l, shipped.centers.numpy()) for l in logits])
+decoded = np.stack([my_decode_position(l, shipped.centers.numpy()) for l in logits])
 fig = plotting.decoding_figure(batch["positions"].numpy(), decoded, trajectories.BOX_SIZE, 100 * ev["error"])
-plt.show()
 print(f"decoding error {100 * ev['error']:.2f} cm; the true code decoded the same way: {100 * ev['floor']:.2f} cm")
 
 # %% [markdown]
-# ## 6. Why hexagons? The pattern-formation view
+# ## 6 · Why hexagons? The pattern-formation view
 #
 # Sorscher et al. (2019) noticed that a network whose readout must reproduce the place-cell
 # code does best when its units' maps span the **top eigenvectors of the place-cell
@@ -365,7 +355,6 @@ nonneg = [place_cells.optimal_pattern(nonnegative=True, seed=s) for s in range(2
 patterns = free + nonneg
 scores = [grid_scores.grid_scores(p)["minmax"] for p in patterns]
 fig = plotting.patterns_figure(patterns, ["no constraint"] * 2 + ["g >= 0"] * 2, scores)
-plt.show()
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "think_relu", "locked": false, "points": 2, "schema_version": 3, "solution": true}
 # **Think!** The trained network uses ReLU units, and the pattern-formation view uses

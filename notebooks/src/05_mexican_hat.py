@@ -20,12 +20,11 @@
 # %%
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks, grid_evaluation, lattice, plotting, sheet, sheet_analysis
+from helpers import grid_evaluation, lattice, plotting, sheet, sheet_analysis
+from helpers.checks import fallback
 from helpers.checks import sheet as sheet_checks
-from helpers.plotting import sheet as sheet_plots
 from helpers.torch_setup import use_threads
 
 plotting.use_lecture_style()
@@ -36,7 +35,7 @@ N = sheet.N_PAPER if FULL else sheet.N_DEFAULT   # neurons per side of the hand-
 print(f"FULL = {FULL}; hand-designed sheet {N} x {N}")
 
 # %% [markdown]
-# ## 1. A hand-designed grid-cell network: the Burak-Fiete sheet
+# ## 1 · A hand-designed grid-cell network: the Burak-Fiete sheet
 #
 # Neurons sit on an $n \times n$ sheet (periodic: a torus). Neuron $i$ at $x_i$ prefers one of
 # four directions $e_i$ (E, N, W, S, tiled in $2\times2$ blocks). Rates follow
@@ -70,9 +69,8 @@ print(f"paper's gamma after 300 ms: activity varies by {flat.std():.1e} across t
 # %%
 bf = sheet.Sheet(N)
 formation = sheet.simulate(bf, 0.3, seed=0, record_every=0.05)
-sheet_plots.pattern_formation_figure(formation.rates[:, 0], formation.times,
-                                     title="a hexagonal pattern forms from noise (hand-designed sheet)")
-plt.show()
+fig = plotting.pattern_formation_figure(formation.rates[:, 0], formation.times,
+                                        title="a hexagonal pattern forms from noise (hand-designed sheet)")
 rest = formation.final[0]
 print(f"pattern wavelength: {sheet.pattern_period(rest):.1f} neurons")
 
@@ -83,12 +81,11 @@ print(f"pattern wavelength: {sheet.pattern_period(rest):.1f} neurons")
 # %%
 sweep = sheet.speed_sweep(bf, [0.1, 0.2, 0.3, 0.4, 0.6, 0.8], heading=np.pi / 4, seed=0)
 slope, lin_err = sheet.linearity_error(sweep["speeds"], sweep["along"])
-sheet_plots.speed_figure(sweep["speeds"], sweep["along"], slope, lin_err)
-plt.show()
+fig = plotting.speed_figure(sweep["speeds"], sweep["along"], slope, lin_err)
 print(f"pattern speed = {slope:.1f} neurons/s per m/s; largest deviation from the line: {100 * lin_err:.1f}%")
 
 # %% [markdown]
-# ## 2. The learned network on a neural sheet
+# ## 2 · The learned network on a neural sheet
 #
 # The trained network of notebook 04 has no sheet: its hidden units are just a list. But each
 # grid unit has a **spatial phase** -- where its lattice of fields sits. Two units with nearby
@@ -109,7 +106,7 @@ J_out = sheet_analysis.sort_by_sheet(learned["J"], res["positions"], n)
 
 
 # %% [markdown]
-# ### Exercise 1: the average outgoing connectivity
+# ### Exercise 1 · the average outgoing connectivity
 #
 # Row $p$ of `J_out` is an image of the sheet: the weights *from* the unit at site
 # $(a, b) = $ `divmod(p, n)` *onto* every site. If the network were a Mexican-hat sheet, every row
@@ -148,8 +145,8 @@ for _n in (2, 5, 6):
 ### END HIDDEN TESTS
 
 # %%
-my_average_outgoing = checks.fallback(average_outgoing, sheet_analysis.average_outgoing,
-                                      check=sheet_checks.check_average_outgoing)
+my_average_outgoing = fallback(average_outgoing, sheet_analysis.average_outgoing,
+                               check=sheet_checks.check_average_outgoing)
 profile = my_average_outgoing(J_out, n)
 self_weight = profile[n // 2, n // 2]
 profile[n // 2, n // 2] = np.nan   # the self-connections J_ii, reported apart
@@ -157,7 +154,7 @@ print(f"mean self-connection {self_weight:.3f}; mean weight to the nearest sites
       f"{np.nanmean(profile[n // 2 - 1:n // 2 + 2, n // 2 - 1:n // 2 + 2]):+.4f}; overall mean {np.nanmean(profile):+.4f}")
 
 # %% [markdown]
-# ## 3. Side by side: patterns, connectivity, shift circuit
+# ## 3 · Side by side: patterns, connectivity, shift circuit
 #
 # **Stable patterns at 5 successive positions.** Top: the hand-designed sheet while the animal
 # runs straight east (white circle: a bump at the start; cyan cross: where that bump has moved).
@@ -175,9 +172,8 @@ centres = (np.arange(20) + 0.5) / 20 * learned["box_size"] - learned["box_size"]
 where = np.array([[centres[i], centres[j]] for i, j in bins])
 frames = sheet_analysis.sheet_snapshots(learned["maps"], res["positions"], n, bins, learned["scores"])
 track = lattice.predicted_track(frames[0], where - where[0], res["k"], n)
-sheet_plots.successive_patterns_figure(run["frames"], run["positions"], frames, where, res["k"],
-                                       bf_track=run["displacement"], learned_track=track)
-plt.show()
+fig = plotting.successive_patterns_figure(run["frames"], run["positions"], frames, where, res["k"],
+                                          bf_track=run["displacement"], learned_track=track)
 
 # %% [markdown]
 # **The average outgoing connectivity.** Distances on both sheets are in units of the grid
@@ -186,9 +182,8 @@ plt.show()
 # %%
 radius, learned_radial = sheet_analysis.radial_profile(profile, res["distances"])
 correlation = sheet_analysis.profile_correlation(bf_an["radial"], learned_radial)
-sheet_plots.connectivity_figure(bf_an["profile"], bf_an["spacing"], profile, res["k"], radius,
-                                bf_an["radial"], learned_radial, correlation, self_weight)
-plt.show()
+fig = plotting.connectivity_figure(bf_an["profile"], bf_an["spacing"], profile, res["k"], radius,
+                                   bf_an["radial"], learned_radial, correlation, self_weight)
 print(f"correlation of the radial profiles (0 - 0.6 grid spacings): r = {correlation:.2f}")
 
 
@@ -199,7 +194,7 @@ print(f"correlation of the radial profiles (0 - 0.6 grid spacings): r = {correla
 # mid range (in Burak & Fiete's $a = 1$ version the excitation comes from the uniform drive $A$).
 
 # %% [markdown]
-# ### Exercise 2: the shift circuit
+# ### Exercise 2 · the shift circuit
 #
 # In the learned network $g_t = \mathrm{ReLU}(J g_{t-1} + M v_t)$. The velocity input $M v$
 # only acts through units that are active (a silent unit stays silent), and what those units pass
@@ -232,7 +227,7 @@ for _th in (0.3, 2.0, -1.1):
 ### END HIDDEN TESTS
 
 # %%
-my_shift_push = checks.fallback(shift_push, sheet_analysis.push_of_state, check=sheet_checks.check_shift_push)
+my_shift_push = fallback(shift_push, sheet_analysis.push_of_state, check=sheet_checks.check_shift_push)
 state = res["states"][len(res["states"]) // 2]
 push_east = my_shift_push(learned["J"], learned["M"], state, 0.0)
 print(f"push of one state (heading east): {np.sum(push_east > 0)} units pushed up, {np.sum(push_east < 0)} down")
@@ -250,9 +245,8 @@ print(f"push of one state (heading east): {np.sum(push_east > 0)} units pushed u
 # in a single state.
 
 # %%
-sheet_plots.shift_circuit_figure(bf_an["pattern"], bf_an["push"], bf_an["moved"], 0.6 * bf_an["period"],
-                                 res["pattern"], res["push"], res["moved"], res["k"], res["headings"])
-plt.show()
+fig = plotting.shift_circuit_figure(bf_an["pattern"], bf_an["push"], bf_an["moved"], 0.6 * bf_an["period"],
+                                    res["pattern"], res["push"], res["moved"], res["k"], res["headings"])
 for name, an in [("hand-designed", bf_an), ("learned", res)]:
     err = np.rad2deg(np.abs(np.angle(np.exp(1j * (an["moved"] - an["headings"])))))
     print(f"{name:>13}: push direction vs heading, mean error {err.mean():.0f} deg (largest {err.max():.0f} deg)")
