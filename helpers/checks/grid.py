@@ -1,7 +1,7 @@
 """Visible checks of the grid-cell notebook (04)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -26,7 +26,8 @@ def check_place_cell_code(fn: Callable) -> None:
     name = "check_place_cell_code"
     expect_true(got is not None, name, "place_cell_code returned None", "did you forget `return`?")
     got = np.asarray(got, dtype=float)
-    expect_true(got.shape == (5, 30), name, f"the code of 5 positions with 30 cells should have shape (5, 30), got {got.shape}",
+    expect_true(got.shape == (5, 30), name,
+                f"the code of 5 positions with 30 cells should have shape (5, 30), got {got.shape}",
                 "one row per position, one column per place cell")
     expect_true(np.all(got >= -1e-9), name, f"the code has negative entries (min {got.min():.3g})",
                 "after the difference, subtract each row's minimum so that it is >= 0")

@@ -1,11 +1,10 @@
 """Figures for the grid-cell notebooks (04, 05): paths, place cells, training, rate maps, scores."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-
 from matplotlib.colors import TwoSlopeNorm
 
 from .common import DIVERGING, EXCITATION, INHIBITION, NEUTRAL, SEQUENTIAL, new_figure
@@ -147,7 +146,7 @@ def rate_maps_figure(maps: np.ndarray, scores: np.ndarray | None = None, n_show:
     for ax in np.ravel(axes):
         ax.axis("off")
     im = None
-    for ax, i in zip(np.ravel(axes), idx):
+    for ax, i in zip(np.ravel(axes), idx, strict=False):  # the last row may have spare axes
         m = maps[i]
         peak = np.nanmax(m) if np.isfinite(m).any() else 0.0
         im = ax.imshow((m / peak if peak > 0 else m).T, origin="lower", cmap=SEQUENTIAL, vmin=0, vmax=1,
@@ -166,7 +165,7 @@ def score_histogram(scores: np.ndarray, label: str = "min-max grid score", thres
     fig, ax = new_figure(width=6, height=3.8)
     s = np.asarray(scores)
     ax.hist(s[np.isfinite(s)], bins=40, color=NEUTRAL, alpha=0.8)
-    for th, col in zip(thresholds, (INHIBITION, EXCITATION)):
+    for th, col in zip(thresholds, (INHIBITION, EXCITATION), strict=False):
         ax.axvline(th, color=col, ls="--", lw=2, label=f"> {th}: {100 * np.mean(s > th):.0f}% of units")
     ax.set_xlabel(label)
     ax.set_ylabel("units")
@@ -206,7 +205,7 @@ def autocorrelogram_figure(rate_map: np.ndarray, sac: np.ndarray, correlations: 
 def decoding_figure(true_paths: np.ndarray, decoded_paths: np.ndarray, box_size: float, error_cm: float):
     """True paths (grey) and the positions decoded from the network's readout (coloured)."""
     fig, ax = new_figure(width=5.4, height=5.4)
-    for k, (t, d) in enumerate(zip(true_paths, decoded_paths)):
+    for k, (t, d) in enumerate(zip(true_paths, decoded_paths, strict=True)):
         ax.plot(t[:, 0], t[:, 1], color="0.6", lw=3)
         ax.plot(d[:, 0], d[:, 1], ".-", color=EXCITATION if k % 2 == 0 else INHIBITION, lw=1.2, ms=5)
     _box(ax, box_size)
@@ -218,7 +217,7 @@ def patterns_figure(patterns: np.ndarray, titles: Sequence[str], scores: Sequenc
     """Patterns on the box side by side (e.g. unconstrained vs non-negative optima)."""
     n = len(patterns)
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8))
-    for i, (ax, p, t) in enumerate(zip(np.atleast_1d(axes), patterns, titles)):
+    for i, (ax, p, t) in enumerate(zip(np.atleast_1d(axes), patterns, titles, strict=True)):
         lim = float(np.max(np.abs(p))) or 1.0
         im = ax.imshow(p.T, origin="lower", cmap=DIVERGING, vmin=-lim, vmax=lim)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="activity g (a.u.)")
