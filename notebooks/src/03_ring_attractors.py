@@ -21,10 +21,10 @@
 # %%
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import checks, plotting, ring, ring_analysis, ring_learned, ring_paths, widgets
+from helpers import plotting, ring, ring_analysis, ring_learned, ring_paths, widgets
+from helpers.checks import fallback
 from helpers.checks import ring as ring_checks
 
 plotting.use_lecture_style()
@@ -37,7 +37,7 @@ print(f"FULL = {FULL}; one lattice step = {360 / N:.2f} deg")
 
 
 # %% [markdown]
-# ## 1. A ring with a Mexican hat
+# ## 1 · A ring with a Mexican hat
 #
 # Each neuron $i$ prefers a head direction $\theta_i = 2\pi i/N$. The simplest ring
 # (Ben-Yishai, Bar-Or & Sompolinsky 1995) connects neurons by the cosine of their difference:
@@ -49,7 +49,9 @@ print(f"FULL = {FULL}; one lattice step = {360 / N:.2f} deg")
 # circle. $W_{ij}$ depends only on $\theta_i - \theta_j$, so $W$ is **circulant** -- the ring
 # looks the same from every neuron.
 #
-# **Exercise 1.** Write `mexican_hat(n, j0, j1)` that returns the $(n, n)$ matrix above.
+# ### Exercise 1 · the cosine ring
+#
+# Write `mexican_hat(n, j0, j1)` that returns the $(n, n)$ matrix above.
 
 # %% nbgrader={"grade": false, "grade_id": "mexican_hat", "locked": false, "schema_version": 3, "solution": true}
 def mexican_hat(n, j0, j1):
@@ -71,11 +73,10 @@ for _n, _j0, _j1 in [(7, -1.0, 3.0), (33, -4.0, 9.5), (3, 0.0, 1.0)]:
 ### END HIDDEN TESTS
 
 # %%
-my_mexican_hat = checks.fallback(mexican_hat, ring.cosine_weights, check=ring_checks.check_mexican_hat)
+my_mexican_hat = fallback(mexican_hat, ring.cosine_weights, check=ring_checks.check_mexican_hat)
 W = my_mexican_hat(N, ring.BEN_YISHAI_J0, ring.BEN_YISHAI_J1)   # J0 = -2, J1 = 6
 W_vm = ring.von_mises_weights(N)   # another Mexican hat: difference of von Mises bumps (Kim et al. 2017)
-plotting.ring_connectivity(W, others={"difference of von Mises": W_vm}, title="cosine ring, J0=-2, J1=6")
-plt.show()
+fig = plotting.ring_connectivity(W, others={"difference of von Mises": W_vm}, title="cosine ring, J0=-2, J1=6")
 
 
 # %% [markdown]
@@ -84,7 +85,7 @@ plt.show()
 # sharper Mexican hat with local excitation and inhibition strongest at mid range.
 
 # %% [markdown]
-# ## 2. A bump forms from noise, and stays
+# ## 2 · A bump forms from noise, and stays
 #
 # The neurons are threshold-linear rate units driven by a uniform input $I$:
 #
@@ -93,7 +94,9 @@ plt.show()
 #
 # We integrate it with forward Euler: $r(t + \Delta t) = r(t) + \frac{\Delta t}{\tau}\bigl(-r(t) + [W r(t) + I]_+\bigr)$.
 #
-# **Exercise 2.** Write `ring_step(r, W, I, tau, dt)`, one Euler step.
+# ### Exercise 2 · one Euler step
+#
+# Write `ring_step(r, W, I, tau, dt)`, one Euler step.
 
 # %% nbgrader={"grade": false, "grade_id": "ring_step", "locked": false, "schema_version": 3, "solution": true}
 def ring_step(r, W, I, tau, dt):
@@ -120,14 +123,13 @@ np.testing.assert_allclose(ring_step(_r, _W, _I, 0.02, 0.003), ring.euler_step(_
 # 300 ms with your step:
 
 # %%
-my_ring_step = checks.fallback(ring_step, ring.euler_step, check=ring_checks.check_ring_step)
+my_ring_step = fallback(ring_step, ring.euler_step, check=ring_checks.check_ring_step)
 r = 0.1 * np.random.default_rng(0).random(N)
 history = []
 for _ in range(int(0.3 / DT)):
     r = my_ring_step(r, W, np.ones(N), TAU, DT)
     history.append(r)
-plotting.bump_over_time(np.array(history), DT, title="a bump forms from noise")
-plt.show()
+fig = plotting.bump_over_time(np.array(history), DT, title="a bump forms from noise")
 
 # %% [markdown]
 # Small fluctuations that happen to favour one direction are amplified by the tuned
@@ -138,8 +140,7 @@ plt.show()
 # %%
 rates, cue_angle = ring_analysis.cue_experiment(W, cue_offset=np.pi / 2, t_cue=(0.3, 0.5), duration=1.0, seed=0)
 decoded = ring.population_vector(rates, theta)
-plotting.bump_over_time(rates, DT, theta, events=[(0.3, 0.5, "cue on")], decoded=decoded)
-plt.show()
+fig = plotting.bump_over_time(rates, DT, theta, events=[(0.3, 0.5, "cue on")], decoded=decoded)
 print(f"cue at {np.rad2deg(cue_angle) % 360:.1f} deg; bump at 0.55 s: {np.rad2deg(decoded[int(0.55 / DT)]) % 360:.1f} deg, "
       f"at 1.0 s: {np.rad2deg(decoded[-1]) % 360:.1f} deg (angles in 0-360, as on the figure's axis)")
 
@@ -151,7 +152,9 @@ print(f"cue at {np.rad2deg(cue_angle) % 360:.1f} deg; bump at 0.55 s: {np.rad2de
 # input telling it where. That is a continuous (ring) attractor. The cyan line decodes the
 # position with the **population vector**, the direction of $\sum_i r_i e^{i\theta_i}$.
 #
-# **Exercise 3.** Write `population_vector(rates, theta)` returning that angle in radians,
+# ### Exercise 3 · the population vector
+#
+# Write `population_vector(rates, theta)` returning that angle in radians,
 # for rates of shape `(N,)` or `(T, N)` (one angle per row).
 
 # %% nbgrader={"grade": false, "grade_id": "population_vector", "locked": false, "schema_version": 3, "solution": true}
@@ -173,11 +176,11 @@ np.testing.assert_allclose(np.cos(population_vector(_R, _th) - ring.population_v
 ### END HIDDEN TESTS
 
 # %%
-my_population_vector = checks.fallback(population_vector, ring.population_vector, check=ring_checks.check_population_vector)
+my_population_vector = fallback(population_vector, ring.population_vector, check=ring_checks.check_population_vector)
 print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)) % 360:.1f} deg")
 
 # %% [markdown]
-# ## 3. How wide is the bump?
+# ## 3 · How wide is the bump?
 #
 # Inside the bump the dynamics are linear, so the steady bump is a truncated cosine,
 # $r(\theta) = A\,(\cos(\theta - \psi) - \cos\theta_c)_+$. Putting it back into the
@@ -191,7 +194,9 @@ print(f"decoded at the end: {np.rad2deg(my_population_vector(rates[-1], theta)) 
 # $J_0 < -\cos\theta_c / g_0$. The left-hand side is at most $J_1/2$ (at $\theta_c = \pi$), so
 # a bump needs $J_1 > 2$.
 #
-# **Exercise 4.** Write `half_width_theory(j1)` that solves this equation for
+# ### Exercise 4 · the half-width from theory
+#
+# Write `half_width_theory(j1)` that solves this equation for
 # $\theta_c \in (0, \pi)$ (hint: `scipy.optimize.brentq`).
 
 # %% nbgrader={"grade": false, "grade_id": "half_width_theory", "locked": false, "schema_version": 3, "solution": true}
@@ -213,13 +218,12 @@ for _j1 in (2.2, 3.7, 15.0):
 ### END HIDDEN TESTS
 
 # %%
-my_half_width_theory = checks.fallback(half_width_theory, ring_analysis.bump_half_width_theory, check=ring_checks.check_half_width_theory)
+my_half_width_theory = fallback(half_width_theory, ring_analysis.bump_half_width_theory, check=ring_checks.check_half_width_theory)
 theta_c = my_half_width_theory(6.0)
 measured = ring_analysis.measure_half_width(rates[-1])
 print(f"half-width: theory {np.rad2deg(theta_c):.2f} deg, simulated {np.rad2deg(measured):.2f} deg "
       f"(difference {abs(np.rad2deg(theta_c - measured)):.2f} deg; one lattice step = {360 / N:.2f} deg)")
-plotting.bump_profile(rates[-1], theta, theta_c=theta_c, peak=ring_analysis.bump_amplitude_theory(-2.0, 6.0, 1.0))
-plt.show()
+fig = plotting.bump_profile(rates[-1], theta, theta_c=theta_c, peak=ring_analysis.bump_amplitude_theory(-2.0, 6.0, 1.0))
 
 # %% [markdown]
 # Now sweep $J_1$ (with $J_0 = -5$ so that the bump stays finite up to $J_1 = 10$). Below
@@ -230,8 +234,7 @@ j1_sim = np.array([1.0, 1.5, 1.9, 2.2, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0])
 hw_sim = ring_analysis.half_width_sweep(j1_sim, n=N, j0=-5.0)
 j1_th = np.linspace(2.05, 10.5, 200)
 hw_th = np.array([my_half_width_theory(j) for j in j1_th])
-plotting.half_width_vs_j1(j1_sim, hw_sim, j1_th, hw_th, lattice_deg=360 / N)
-plt.show()
+fig = plotting.half_width_vs_j1(j1_sim, hw_sim, j1_th, hw_th, lattice_deg=360 / N)
 ok = np.isfinite(hw_sim)
 worst = np.max(np.abs(hw_sim[ok] - [ring_analysis.bump_half_width_theory(j) for j in j1_sim[ok]]))
 print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no bump for J1 = {j1_sim[~ok]}")
@@ -256,7 +259,7 @@ print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 4. Making the bump move
+# ## 4 · Making the bump move
 #
 # An integrator must turn angular velocity $\omega$ into a movement of the bump.
 #
@@ -271,7 +274,9 @@ print(f"largest |simulated - theory| for J1 > 2: {np.rad2deg(worst):.2f} deg; no
 # postsynaptic index with a central difference:
 # $W'_{ij} = (W_{i+1,j} - W_{i-1,j}) / (2\,\Delta\theta)$, indices modulo $N$, $\Delta\theta = 2\pi/N$.
 #
-# **Exercise 5.** Write `shift_weights(W, gamma)` returning $W + \gamma W'$.
+# ### Exercise 5 · Zhang's shifted kernel
+#
+# Write `shift_weights(W, gamma)` returning $W + \gamma W'$.
 
 # %% nbgrader={"grade": false, "grade_id": "shift_weights", "locked": false, "schema_version": 3, "solution": true}
 def shift_weights(W, gamma):
@@ -295,7 +300,7 @@ np.testing.assert_allclose(shift_weights(_W, -0.3), ring.zhang_weights(_W, -0.3)
 # population vector):
 
 # %%
-my_shift_weights = checks.fallback(shift_weights, ring.zhang_weights, check=ring_checks.check_shift_weights)
+my_shift_weights = fallback(shift_weights, ring.zhang_weights, check=ring_checks.check_shift_weights)
 gammas = np.linspace(-0.2, 0.2, 9)
 omega_zhang = ring_analysis.zhang_speed_sweep(gammas, n=N, shift=my_shift_weights)
 slope, intercept, r2 = ring_analysis.linear_fit(gammas, omega_zhang)
@@ -333,8 +338,7 @@ print(f"double ring: gain theory k = {k:.2f} rad/s per unit v; measured omega/v 
       f"(within {100 * np.max(np.abs(omega_double[lin] / v[lin] / k - 1)):.1f}%), R^2 = {r2_double:.5f}")
 print(f"saturation: speed at v = 3 is {omega_double[-1]:.1f} rad/s; tan(phi)/tau = {sat['omega_max']:.1f} rad/s, "
       f"reached by the linear law at v = {sat['v_linear_end']:.2f}")
-plotting.velocity_tuning(gammas, omega_zhang, TAU, v, omega_double, k, sat["omega_max"])
-plt.show()
+fig = plotting.velocity_tuning(gammas, omega_zhang, TAU, v, omega_double, k, sat["omega_max"])
 
 # %% [markdown]
 # **Think!** Beyond $v \approx 1.5$ the double ring stops speeding up, and its top speed is
@@ -355,7 +359,7 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 5. Path integration -- and why it drifts
+# ## 5 · Path integration -- and why it drifts
 #
 # Feed a random head-direction trajectory into the double ring as $v(t) = \omega(t)/k$, start
 # the bump at the true heading with a brief cue, and decode it. The angular velocity is a
@@ -370,8 +374,7 @@ omega, heading = ring_paths.random_head_direction(duration, DT, omega_std=2.0, c
 clean, true = ring_paths.path_integrate(omega, n_trials=1, noise_std=0.0, n=N, seed=0)
 noisy, _ = ring_paths.path_integrate(omega, n_trials=n_trials, noise_std=NOISE, n=N, seed=1)
 t = np.arange(1, len(true) + 1) * 10 * DT
-plotting.path_integration(t, true, clean, noisy, noise_std=NOISE)
-plt.show()
+fig = plotting.path_integration(t, true, clean, noisy, noise_std=NOISE)
 err_clean = np.rad2deg(np.abs(ring.wrap(clean[:, 0] - true)))
 err_noisy = np.rad2deg(np.sqrt(np.mean(ring.wrap(noisy - true[:, None]) ** 2, axis=1)))
 print(f"without noise: max error {err_clean.max():.2f} deg over {duration:.0f} s; "
@@ -390,8 +393,7 @@ print(f"without noise: max error {err_clean.max():.2f} deg over {duration:.0f} s
 t_d, var_d = ring_paths.bump_diffusion(0.1, n_trials=300 if FULL else 100, duration=2.0, n=N, seed=3)
 slope_d, intercept_d, r2_d = ring_analysis.linear_fit(t_d, var_d)
 print(f"Var theta = {slope_d:.2e} t + {intercept_d:.1e} rad^2, R^2 = {r2_d:.3f}")
-plotting.bump_diffusion(t_d, var_d, slope_d, intercept_d)
-plt.show()
+fig = plotting.bump_diffusion(t_d, var_d, slope_d, intercept_d)
 
 # %% [markdown]
 # **Think!** Flies and rodents path-integrate for minutes, yet the diffusion above would
@@ -409,7 +411,7 @@ plt.show()
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 6. Explore
+# ## 6 · Explore
 #
 # Move the sliders: the uniform coupling $J_0$, the tuned coupling $J_1$, the input noise,
 # and the angular velocity asked from Zhang's shift ($\gamma = -\tau\omega$). Find the three
@@ -421,7 +423,7 @@ widgets.ring_explorer(n=N, duration=1.0)
 
 
 # %% [markdown]
-# ## 7. The bridge to learning: does a trained network find a Mexican hat?
+# ## 7 · The bridge to learning: does a trained network find a Mexican hat?
 #
 # In notebook 02 a recurrent network was *trained* to integrate angular velocity, with no
 # ring built in. To compare its recurrent weights with our kernel we must first give each
@@ -431,7 +433,9 @@ widgets.ring_explorer(n=N, duration=1.0)
 # connectivity profile** (the 1-D version of the analysis of Sorscher et al. 2023, which we
 # will do in 2-D in notebook 05).
 #
-# **Exercise 6.** Write `offset_profile(W, pd, n_bins)`: for every pair $(i, j)$ take the
+# ### Exercise 6 · the offset profile
+#
+# Write `offset_profile(W, pd, n_bins)`: for every pair $(i, j)$ take the
 # offset $d_{ij} = \mathrm{wrap}(\mathrm{pd}_i - \mathrm{pd}_j)$ in $[-\pi, \pi)$, put it in
 # bin $k = \mathrm{round}((d_{ij} + \pi)/w) \bmod n_\text{bins}$ with $w = 2\pi/n_\text{bins}$,
 # and return the bin centres $-\pi + k w$ and the mean of $W_{ij}$ in each bin.
@@ -464,7 +468,7 @@ np.testing.assert_allclose(_p, _pr, atol=1e-12)
 # matrix looks like noise, and recover the kernel from the units' tuning alone.
 
 # %%
-my_offset_profile = checks.fallback(offset_profile, ring_learned.offset_profile, check=ring_checks.check_offset_profile)
+my_offset_profile = fallback(offset_profile, ring_learned.offset_profile, check=ring_checks.check_offset_profile)
 perm = np.random.default_rng(0).permutation(N)
 W_shuffled = W[np.ix_(perm, perm)]
 headings = np.linspace(-np.pi, np.pi, 180, endpoint=False)
@@ -485,8 +489,7 @@ from helpers import angular_integrator
 
 net = angular_integrator.load_angular_integrator()   # the small network shipped in data/
 learned = ring_learned.learned_ring_profile(net, n_bins=36)
-plotting.learned_vs_engineered(learned, W)
-plt.show()
+fig = plotting.learned_vs_engineered(learned, W)
 near = (np.abs(learned["offsets"]) <= np.deg2rad(60)) & (learned["offsets"] != 0)
 far = np.abs(learned["offsets"]) >= np.deg2rad(120)
 print(f"{len(learned['order'])} tuned units; self-connection {learned['self_weight']:.2f}; mean weight to units "
@@ -516,7 +519,7 @@ print(f"{len(learned['order'])} tuned units; self-connection {learned['self_weig
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 8. A ring in the fly, and a ring versus a register
+# ## 8 · A ring in the fly, and a ring versus a register
 #
 # In the *Drosophila* ellipsoid body the E-PG neurons form a real ring: a single bump of
 # activity tracks the fly's heading as it turns, also in darkness (Seelig & Jayaraman 2015).
