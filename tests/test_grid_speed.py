@@ -31,4 +31,7 @@ def test_time_to_bar_reports_checks_and_does_not_claim_the_bar():
     assert out["seconds"] is None  # 16 units for a second: nowhere near the bar
     assert 1 <= len(out["checks"]) <= 4
     t, steps, f03, f08, err, ratio = out["checks"][-1]
-    assert steps > 0 and 0 <= f08 <= f03 <= 1 and ratio > QUALITY_BAR["error_ratio"]
+    assert 0 < t and steps > 0 and 0 <= f08 <= f03 <= 1 and err > 0 and ratio > 0
+    # what misses the bar is the grid fraction (no grids in 16 units); the error ratio of so small
+    # a network is near the bar already (1.11-1.20 after 50-100 steps), so it is not asserted on
+    assert f03 < QUALITY_BAR["frac_03"]
