@@ -11,17 +11,21 @@ identity on images it was not trained on? Here:
   the decoder is tested on new *images* of objects it was trained on, as in Majaj et al. 2015);
 * :func:`object_splits` -- folds that keep all images of an object together, with objects of
   every category in every fold (category decoding must generalise to new *objects*);
-* :func:`cross_validated_accuracy`, :func:`accuracy_vs_sites` (accuracy against the number of
-  sites read, over random subsets of sites) and :func:`accuracy_by_level`.
+* :func:`cross_validated_accuracy`, :func:`decode_accuracy` (stratified folds in one call),
+  :func:`decode_task`, :func:`accuracy_vs_sites` (accuracy against the number of
+  sites read, over random subsets of sites), :func:`accuracy_by_level` and
+  :func:`compare_by_level` (every region and model of a data set, level by level).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import validation as val
+from .neural_data import NeuralData
 
 __all__ = [
     "ALPHAS",
@@ -30,12 +34,14 @@ __all__ = [
     "image_splits",
     "object_splits",
     "cross_validated_accuracy",
+    "decode_accuracy",
     "task_labels",
     "decode_task",
     "site_counts",
     "subsample_sites",
     "accuracy_vs_sites",
     "accuracy_by_level",
+    "compare_by_level",
 ]
 
 #: Ridge penalties searched on each training set (features standardised).
@@ -164,6 +170,28 @@ def cross_validated_accuracy(features: Any, labels: Any, splits: Sequence[Split]
     return float(np.mean(scores))
 
 
+def decode_accuracy(features: Any, labels: Any, n_folds: int = 4, seed: Any = 0) -> float:
+    """Cross-validated accuracy of :func:`make_decoder` on folds stratified by label.
+
+    The reference of notebook 06's decoding exercise: :func:`image_splits` then
+    :func:`cross_validated_accuracy`.
+
+    Parameters
+    ----------
+    features : array_like, shape (n_images, n_features)
+    labels : array_like, shape (n_images,)
+    n_folds : int
+    seed : int or numpy.random.Generator
+        Shuffles the images before they are dealt to the folds.
+
+    Returns
+    -------
+    float
+        Mean held-out fraction correct.
+    """
+    return cross_validated_accuracy(features, labels, image_splits(labels, n_folds, seed))
+
+
 def task_labels(task: str, category: Any, obj: Any) -> np.ndarray:
     """Labels of a decoding task: the category (``"category"``) or the object (``"identity"``)."""
     if task == "category":
@@ -190,14 +218,12 @@ def decode_task(features: Any, category: Any, obj: Any, task: str = "category", 
     """
     y = task_labels(task, category, obj)
     if split == "images":
-        splits = image_splits(y, n_folds, seed)
-    elif split == "objects":
-        if task != "category":
-            raise ValueError("split='objects' needs task='category': identity cannot be tested on new objects")
-        splits = object_splits(obj, category, n_folds, seed)
-    else:
+        return decode_accuracy(features, y, n_folds, seed)
+    if split != "objects":
         raise ValueError(f"split must be 'images' or 'objects', got {split!r}")
-    return cross_validated_accuracy(features, y, splits)
+    if task != "category":
+        raise ValueError("split='objects' needs task='category': identity cannot be tested on new objects")
+    return cross_validated_accuracy(features, y, object_splits(obj, category, n_folds, seed))
 
 
 def site_counts(n_max: int, n_points: int = 7, minimum: int = 2) -> np.ndarray:
@@ -250,11 +276,14 @@ def accuracy_vs_sites(
     n_folds: int = 4,
     seed: Any = 0,
     split: str = "images",
+    subsample: Callable[..., Any] = subsample_sites,
 ) -> dict[str, np.ndarray]:
     """Decoding accuracy against the number of sites read, over random subsets of sites.
 
     For each count and resample, a random subset of sites (without replacement) and a fresh set
-    of cross-validation folds are drawn.
+    of cross-validation folds are drawn: the subsets by ``subsample`` from ``seed``, the folds from
+    ``check_rng(seed)`` (for an int seed, two generators started from it; for a Generator, one
+    shared stream).
 
     Parameters
     ----------
@@ -268,6 +297,9 @@ def accuracy_vs_sites(
     n_resamples : int
     n_folds : int
     seed : int or numpy.random.Generator
+    subsample : callable
+        ``subsample(features, score, n_sites, n_resamples, seed)`` -> scores (k, n_resamples), as
+        :func:`subsample_sites` (notebook 07 passes the student's version).
 
     Returns
     -------
@@ -281,8 +313,10 @@ def accuracy_vs_sites(
         raise ValueError(f"n_sites must be counts between 1 and {X.shape[1]}, got {counts}")
     n_resamples = val.check_scalar(n_resamples, "n_resamples", int, min_val=1)
     rng = val.check_rng(seed)
-    acc = subsample_sites(X, lambda x: decode_task(x, category, obj, task, n_folds, rng, split), counts,
-                          n_resamples, rng)
+    acc = np.asarray(subsample(X, lambda x: decode_task(x, category, obj, task, n_folds, rng, split), counts,
+                               n_resamples, seed), dtype=float)
+    if acc.shape != (len(counts), n_resamples):
+        raise ValueError(f"subsample must return scores of shape ({len(counts)}, {n_resamples}), got {acc.shape}")
     sem = acc.std(1, ddof=1) / np.sqrt(n_resamples) if n_resamples > 1 else np.zeros(len(counts))
     return {"n_sites": counts, "accuracy": acc, "mean": acc.mean(1), "sem": sem}
 
@@ -336,3 +370,45 @@ def accuracy_by_level(
             acc[i, r] = decode_task(X[sel][:, sites], cat[sel], ob[sel], task, n_folds, rng, split)
     sem = acc.std(1, ddof=1) / np.sqrt(n_resamples) if n_resamples > 1 else np.zeros(len(levels))
     return {"levels": np.asarray(levels), "accuracy": acc, "mean": acc.mean(1), "sem": sem}
+
+
+def compare_by_level(data: NeuralData, n_sites: int | None = None, n_resamples: int = 1,
+                     seed: Any = 0) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """Accuracy per variation level of every region and model feature of a data set (notebook 07).
+
+    For each task of :data:`TASKS`: each region read with ``n_sites`` random sites
+    (``n_resamples`` resamples), each model feature in ``data.features`` read in full (one
+    resample), and, for category only, each region tested on new objects (``split="objects"``,
+    labelled ``"<region> (new objects)"``). Every entry is one :func:`accuracy_by_level` call.
+
+    Parameters
+    ----------
+    data : NeuralData
+    n_sites : int, optional
+        Sites read per region (default: as many as the smallest region has).
+    n_resamples : int
+        Resamples of the regions' sites and folds.
+    seed : int
+        Seed of every :func:`accuracy_by_level` call.
+
+    Returns
+    -------
+    dict
+        ``{task: {label: accuracy_by_level result}}``; empty when ``data`` has no variation levels.
+    """
+    if n_sites is None:
+        n_sites = min(data.region(r).shape[1] for r in data.regions)
+    runs = [(r, r, "images") for r in data.regions] + [(f, f, "images") for f in data.features]
+    runs += [(f"{r} (new objects)", r, "objects") for r in data.regions]
+    out: dict[str, dict[str, dict[str, np.ndarray]]] = {}
+    for task in TASKS if data.levels else ():
+        out[task] = {}
+        for label, name, split in runs:
+            if task == "identity" and split == "objects":
+                continue
+            region = name in data.regions
+            out[task][label] = accuracy_by_level(
+                data.region(name) if region else data.features[name], data.category, data.obj, data.level, task,
+                data.levels, n_sites=n_sites if region else None, n_resamples=n_resamples if region else 1,
+                seed=seed, split=split)
+    return out

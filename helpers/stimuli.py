@@ -20,7 +20,6 @@ used by the HMAX notebook.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -41,7 +40,6 @@ __all__ = [
     "render",
     "make_stimulus_set",
     "bar_image",
-    "benchmark",
 ]
 
 #: Categories of Majaj et al. (2015).
@@ -268,7 +266,8 @@ def _fruit(rng, k):
         for i in range(n):
             a = 2 * np.pi * i / n
             rr = 0.22 if n > 3 else 0.3
-            parts.append(("ellipse", 0.35 * np.cos(a) * (n > 3) + (i - 1) * 0.35 * (n == 3), -0.15 + 0.3 * np.sin(a) * (n > 3), rr, rr, 0.0, lum, 0.5))
+            parts.append(("ellipse", 0.35 * np.cos(a) * (n > 3) + (i - 1) * 0.35 * (n == 3),
+                          -0.15 + 0.3 * np.sin(a) * (n > 3), rr, rr, 0.0, lum, 0.5))
         top = 0.4
     if k < 4 or kind == 3:
         parts.append(("box", 0.02, top + 0.1, 0.03, 0.13, _u(rng, -20, 20), 0.2, 0.0))
@@ -289,7 +288,8 @@ def _plane(rng, k):
         span, chord = _u(rng, 0.6, 0.9), _u(rng, 0.07, 0.13)
         wx = _u(rng, -0.1, 0.2)
         for s in (-1, 1):
-            parts.append(("box", wx - span * 0.5 * np.sin(np.deg2rad(sweep)), s * span / 2, chord, span / 2, s * sweep, lum * 0.9, 0.1))
+            parts.append(("box", wx - span * 0.5 * np.sin(np.deg2rad(sweep)), s * span / 2, chord, span / 2,
+                          s * sweep, lum * 0.9, 0.1))
         if k >= 4:  # engines
             for s in (-1, 1):
                 parts.append(("ellipse", wx + 0.05, s * span * 0.35, 0.14, 0.05, 0.0, lum * 0.5, 0.0))
@@ -306,14 +306,16 @@ def _table(rng, k):
     legs = k % 4
     lh = _u(rng, 0.45, 0.7)
     if legs == 0:  # pedestal table
-        parts += [("box", 0.0, y0 - lh / 2, 0.05, lh / 2, 0.0, lum * 0.8, 0.0), ("ellipse", 0.0, y0 - lh, tw * 0.45, 0.06, 0.0, lum * 0.8, 0.0)]
+        parts += [("box", 0.0, y0 - lh / 2, 0.05, lh / 2, 0.0, lum * 0.8, 0.0),
+                  ("ellipse", 0.0, y0 - lh, tw * 0.45, 0.06, 0.0, lum * 0.8, 0.0)]
     else:
         xs = (-tw + 0.06, tw - 0.06) if legs == 1 else (-tw + 0.06, -tw * 0.4, tw * 0.4, tw - 0.06)
         for x in xs:
             parts.append(("box", x, y0 - lh / 2, 0.035 if legs != 3 else 0.07, lh / 2, 0.0, lum * 0.8, 0.0))
         if legs == 3:
             parts.append(("box", 0.0, y0 - lh * 0.75, tw - 0.06, 0.025, 0.0, lum * 0.8, 0.0))
-    parts.append(("box", 0.0, y0, tw, tt, 0.0, lum, 0.2) if k < 4 else ("ellipse", 0.0, y0, tw, tt * 1.4, 0.0, lum, 0.2))
+    parts.append(("box", 0.0, y0, tw, tt, 0.0, lum, 0.2) if k < 4
+                 else ("ellipse", 0.0, y0, tw, tt * 1.4, 0.0, lum, 0.2))
     if k >= 4:  # apron under the top
         parts.append(("box", 0.0, y0 - tt - 0.05, tw * 0.85, 0.05, 0.0, lum * 0.6, 0.0))
     return parts
@@ -460,16 +462,17 @@ class StimulusSet:
     @property
     def object_names(self) -> list[str]:
         """Name of each image's object, e.g. ``"cars_3"``."""
-        return [f"{CATEGORIES[c]}_{o % N_OBJECTS}" for c, o in zip(self.category, self.obj)]
+        return [f"{CATEGORIES[c]}_{o % N_OBJECTS}" for c, o in zip(self.category, self.obj, strict=True)]
 
-    def subset(self, index: Any) -> "StimulusSet":
+    def subset(self, index: Any) -> StimulusSet:
         """The images selected by a boolean mask or index array, with their metadata."""
         fields = ("images", "category", "obj", "level", "ty", "tz", "s", "rxy", "rxz", "ryz", "background")
         return StimulusSet(**{f: getattr(self, f)[index] for f in fields})
 
     def meta(self) -> dict[str, np.ndarray]:
         """The metadata as a dict of (N,) arrays (no images)."""
-        return {f: getattr(self, f) for f in ("category", "obj", "level", "ty", "tz", "s", "rxy", "rxz", "ryz", "background")}
+        fields = ("category", "obj", "level", "ty", "tz", "s", "rxy", "rxz", "ryz", "background")
+        return {f: getattr(self, f) for f in fields}
 
 
 def _poses(rng: np.random.Generator, level: int, n: int) -> dict[str, np.ndarray]:
@@ -598,12 +601,3 @@ def bar_image(
     d = np.maximum(np.abs(along) - length / 2, np.abs(across) - width / 2)
     alpha = np.clip(0.5 - d, 0.0, 1.0)
     return img + alpha * (contrast - img)
-
-
-def benchmark(n_images: int = 640, size: int = 128, seed: int = 0) -> float:
-    """Seconds to draw ``n_images`` images (V6, all 64 objects) including loading backgrounds."""
-    n_images = val.check_scalar(n_images, "n_images", int, min_val=64)
-    _photos.cache_clear()
-    t0 = time.perf_counter()
-    make_stimulus_set(n_per_object=max(1, n_images // 64), levels=(6,), size=size, seed=seed)
-    return time.perf_counter() - t0

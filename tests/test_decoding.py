@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers import decoding
+from helpers import decoding, neural_data
 from helpers.checks import CheckError
 from helpers.checks import decoding as decoding_checks  # noqa: E402
 from helpers.plotting import decoding as decoding_plots  # noqa: E402
@@ -27,7 +27,7 @@ def test_image_splits_are_stratified_and_cover_every_image():
         assert not np.intersect1d(train, test).size
         assert np.all(np.bincount(y[test], minlength=5) == 2)
     again = decoding.image_splits(y, 4, seed=3)
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again, strict=True))
     with pytest.raises(ValueError, match="n_folds"):
         decoding.image_splits(y, 9)
 
@@ -40,7 +40,7 @@ def test_object_splits_keep_objects_apart_with_every_category_tested():
     for _, test in splits:
         assert len(np.unique(obj[test])) == 16  # 2 objects of each of 8 categories
     other = decoding.object_splits(obj, cat, 4, seed=2)
-    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(splits, other))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(splits, other, strict=True))
     with pytest.raises(ValueError, match="more than one category"):
         decoding.object_splits([0, 0, 1, 1], [0, 1, 1, 1], 2)
     with pytest.raises(ValueError, match="n_folds"):
@@ -105,6 +105,62 @@ def test_accuracy_grows_with_sites_on_a_distributed_code():
     assert res["accuracy"].shape == (3, 5)
     assert res["mean"][0] + 2 * res["sem"][0] < res["mean"][-1]
     assert np.all(np.diff(res["mean"]) > 0)
+
+
+def test_decode_accuracy_is_cross_validation_on_image_splits():
+    X, y = clusters(seed=2)
+    want = decoding.cross_validated_accuracy(X, y, decoding.image_splits(y, 3, 5))
+    assert decoding.decode_accuracy(X, y, 3, 5) == want
+    assert decoding.decode_task(X, y, y, "category", 3, 5) == want
+    with pytest.raises(ValueError, match="n_folds must be <= the smallest class size"):
+        decoding.decode_accuracy(X, y, 13)
+
+
+def test_accuracy_vs_sites_uses_the_subsample_given():
+    """Sites drawn by ``subsample`` from the seed, folds from a generator of the same seed: what
+    notebook 07 computes with the student's ``subsample_sites``."""
+    rng = np.random.default_rng(3)
+    obj = np.repeat(np.arange(16), 6)
+    cat = obj // 2
+    X = rng.normal(0, 0.6, (8, 30))[cat] + rng.normal(0, 1, (96, 30))
+    calls = []
+
+    def subsample(features, score, n_sites, n_resamples, seed):
+        calls.append(seed)
+        return decoding.subsample_sites(features, score, n_sites, n_resamples, seed)
+
+    res = decoding.accuracy_vs_sites(X, cat, obj, "category", [2, 30], 3, seed=6, subsample=subsample)
+    assert calls == [6]
+    folds = np.random.default_rng(6)
+    manual = decoding.subsample_sites(X, lambda x: decoding.decode_task(x, cat, obj, "category", 4, folds),
+                                      [2, 30], 3, seed=6)
+    np.testing.assert_array_equal(res["accuracy"], manual)
+    np.testing.assert_allclose(res["sem"], manual.std(1, ddof=1) / np.sqrt(3))
+    with pytest.raises(ValueError, match="subsample must return scores of shape"):
+        decoding.accuracy_vs_sites(X, cat, obj, "category", [2, 30], 3, subsample=lambda *a: np.zeros(3))
+
+
+def test_compare_by_level_reads_every_region_and_feature():
+    obj = np.tile(np.repeat(np.arange(16), 4), 2)  # 4 categories x 4 objects x 4 images, 2 levels
+    data = neural_data.NeuralData(
+        responses={"V4": np.zeros((128, 5)), "IT": np.zeros((128, 7))}, category=obj // 4, obj=obj,
+        level=np.repeat([0, 6], 64), category_names=tuple("abcd"), object_names=tuple(f"o{i}" for i in range(16)),
+        features={"pixels": np.zeros((128, 3))})
+    rng = np.random.default_rng(4)
+    for x in (*data.responses.values(), *data.features.values()):
+        x[:] = np.eye(16)[data.obj][:, : x.shape[1]] * 3 + rng.normal(0, 1, x.shape)
+    res = decoding.compare_by_level(data, n_resamples=2)
+    assert list(res) == ["category", "identity"]
+    assert list(res["category"]) == ["V4", "IT", "pixels", "V4 (new objects)", "IT (new objects)"]
+    assert list(res["identity"]) == ["V4", "IT", "pixels"]
+    assert res["category"]["IT"]["accuracy"].shape == (2, 2)  # 2 levels x 2 resamples of 5 sites
+    assert res["category"]["pixels"]["accuracy"].shape == (2, 1)
+    want = decoding.accuracy_by_level(data.region("IT"), data.category, data.obj, data.level, "identity",
+                                      (0, 6), n_sites=5, n_resamples=2)
+    np.testing.assert_array_equal(res["identity"]["IT"]["accuracy"], want["accuracy"])
+    no_levels = neural_data.NeuralData(data.responses, data.category, data.obj, np.full(128, -1),
+                                       data.category_names, data.object_names)
+    assert decoding.compare_by_level(no_levels) == {}
 
 
 def test_accuracy_by_level_reports_each_level():

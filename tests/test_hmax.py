@@ -6,9 +6,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import hmax, stimuli
+from helpers import decoding, hmax, hmax_experiments, hmax_patch_set, stimuli
 from helpers.checks import CheckError
 from helpers.checks import hmax as hmax_checks
+from tools import bench_vision
+
+from .hmax_patch_set import save_patch_set
 
 torch.set_num_threads(1)
 
@@ -28,7 +31,7 @@ def tiny_model():
 def test_filter_parameters_equal_the_table():
     params = hmax.s1_parameters()
     assert [p["size"] for p in params] == [t[0] for t in TABLE]
-    for p, (size, sigma, lam) in zip(params, TABLE):
+    for p, (size, sigma, lam) in zip(params, TABLE, strict=True):
         # the printed table truncates some entries (23 px: 12.78 printed as 12.7)
         assert p["sigma"] == pytest.approx(sigma, abs=0.1), size
         assert p["lambda"] == pytest.approx(lam, abs=0.1), size
@@ -64,7 +67,7 @@ def test_s1_matches_direct_convolution(tiny_model):
     x = torch.from_numpy(np.random.default_rng(1).random((2, 40, 48), dtype=np.float32))
     zero = hmax.HMAX(tiny_model.prototypes, border="zero")
     s1 = zero.s1(x.numpy())
-    for i, size in enumerate(hmax.S1_SIZES[::5]):
+    for size in hmax.S1_SIZES[::5]:
         k = hmax.S1_SIZES.index(size)
         w = torch.from_numpy(hmax.filter_bank()[k].astype(np.float32))[:, None]
         num = F.conv2d(x[:, None], w, padding=size // 2).abs()
@@ -114,14 +117,14 @@ def test_s2_same_padding_covers_every_position(tiny_model):
     same = hmax.HMAX(tiny_model.prototypes, s2_padding="same")
     s2 = same.s2(np.random.default_rng(5).random((1, 64, 64)))
     c1 = same.c1(np.random.default_rng(5).random((1, 64, 64)))
-    assert all(s[0].shape[-2:] == c.shape[-2:] for s, c in zip(s2, c1))
+    assert all(s[0].shape[-2:] == c.shape[-2:] for s, c in zip(s2, c1, strict=True))
     valid = tiny_model.c2_distance(np.random.default_rng(5).random((1, 64, 64)))
     assert np.all(same.c2_distance(np.random.default_rng(5).random((1, 64, 64))) <= valid + 1e-4)
 
 
 def test_invariance_ordering_under_translation():
     model = hmax.HMAX(hmax.default_prototypes(n_per_size=20))
-    curves = hmax.invariance_curves(model, shifts=(0, 4, 8, 16))
+    curves = hmax_experiments.invariance_curves(model, shifts=(0, 4, 8, 16))
     for k in range(1, 4):
         assert curves["S1"][k] < curves["C1"][k] < curves["C2"][k], k
     assert curves["C2"][-1] > 0.95
@@ -129,7 +132,7 @@ def test_invariance_ordering_under_translation():
 
 
 def test_pooling_experiments_max_vs_sum():
-    res = hmax.pooling_experiments()
+    res = hmax_experiments.pooling_experiments()
     np.testing.assert_allclose(res["translation"]["max"], 1.0, atol=0.02)
     assert res["translation"]["s1"].min() < 0.05  # the simple cell is position-bound
     assert res["scale"]["sum"][-1] > 2 * res["scale"]["max"][-1]
@@ -146,7 +149,7 @@ def test_prototypes_deterministic_and_cached(tmp_path, monkeypatch):
     files[0].write_bytes(b"corrupt")
     c = hmax.default_prototypes(n_per_size=6, seed=3)  # regenerated
     d = hmax.default_prototypes(n_per_size=6, seed=3, cache=False)
-    for x, y, z, w, n in zip(a, b, c, d, hmax.PATCH_SIZES):
+    for x, y, z, w, n in zip(a, b, c, d, hmax.PATCH_SIZES, strict=True):
         assert x.shape == (6, 4, n, n)
         np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(x, z)
@@ -158,9 +161,9 @@ def test_prototypes_deterministic_and_cached(tmp_path, monkeypatch):
 def test_patch_set_round_trip(tmp_path):
     rng = np.random.default_rng(6)
     protos = [rng.random((3, 4, n, n)).astype(np.float32) for n in (4, 8, 12, 16)]
-    path = hmax.save_patch_set(tmp_path / "universal_patch_set.mat", protos)
-    loaded = hmax.load_patch_set(path)
-    for p, q in zip(protos, loaded):
+    path = save_patch_set(tmp_path / "universal_patch_set.mat", protos)
+    loaded = hmax_patch_set.load_patch_set(path)
+    for p, q in zip(protos, loaded, strict=True):
         np.testing.assert_array_equal(p, q)
 
 
@@ -173,7 +176,7 @@ def test_patch_set_layout_is_column_major(tmp_path):
     cells = np.empty((1, 1), dtype=object)
     cells[0, 0] = vals.reshape(n * n * 4, k, order="F")
     scipy.io.savemat(tmp_path / "p.mat", {"patches": cells})
-    p = hmax.load_patch_set(tmp_path / "p.mat")[0]
+    p = hmax_patch_set.load_patch_set(tmp_path / "p.mat")[0]
     assert p.shape == (k, 4, n, n)
     # our channel 0 is 0 deg = MATLAB channel 2; row 1, column 3 of patch 1
     assert p[1, 0, 1, 3] == vals[1, 3, 2, 1]
@@ -184,21 +187,21 @@ def test_patch_set_bad_files(tmp_path):
     import scipy.io
 
     with pytest.raises(FileNotFoundError, match="cell array"):
-        hmax.load_patch_set(tmp_path / "missing.mat")
+        hmax_patch_set.load_patch_set(tmp_path / "missing.mat")
     (tmp_path / "junk.mat").write_bytes(b"not a mat file at all")
     with pytest.raises(ValueError, match="expected a MATLAB file with a variable `patches`"):
-        hmax.load_patch_set(tmp_path / "junk.mat")
+        hmax_patch_set.load_patch_set(tmp_path / "junk.mat")
     scipy.io.savemat(tmp_path / "nopatch.mat", {"other": np.ones(3)})
     with pytest.raises(ValueError, match="no variable `patches`"):
-        hmax.load_patch_set(tmp_path / "nopatch.mat")
+        hmax_patch_set.load_patch_set(tmp_path / "nopatch.mat")
     scipy.io.savemat(tmp_path / "matrix.mat", {"patches": np.ones((64, 3))})
     with pytest.raises(ValueError, match="not a cell array"):
-        hmax.load_patch_set(tmp_path / "matrix.mat")
+        hmax_patch_set.load_patch_set(tmp_path / "matrix.mat")
     cells = np.empty((1, 1), dtype=object)
     cells[0, 0] = np.ones((63, 2))
     scipy.io.savemat(tmp_path / "rows.mat", {"patches": cells})
     with pytest.raises(ValueError, match="not n\\*n\\*4"):
-        hmax.load_patch_set(tmp_path / "rows.mat")
+        hmax_patch_set.load_patch_set(tmp_path / "rows.mat")
 
 
 def test_bad_inputs(tiny_model):
@@ -217,20 +220,20 @@ def test_bad_inputs(tiny_model):
     with pytest.raises(ValueError, match="size must be >= 1"):
         hmax.gabor_filter(0, 3.5, 2.8, 0.0)
     with pytest.raises(ValueError, match="op must be"):
-        hmax.pool(np.ones((3, 3)), "mean")
+        hmax_experiments.pool(np.ones((3, 3)), "mean")
     with pytest.raises(ValueError, match="s1_pair"):
         hmax.c1_pool(np.ones((3, 4, 8, 8)), 8, 4)
 
 
 def test_benchmark_returns_seconds_per_image():
-    t = hmax.benchmark(n_images=2, n_per_size=4, clock="cpu")
+    t = bench_vision.hmax_seconds_per_image(n_images=2, n_per_size=4, clock="cpu")
     assert 0 < t < 5
 
 
 def test_checks_accept_reference_and_reject_wrong():
     hmax_checks.check_gabor(lambda s, l, sg, o, g=0.3: hmax.gabor_filter(s, l, sg, o, g))
-    hmax_checks.check_pool(hmax.pool)
-    hmax_checks.check_decode(hmax.decode_accuracy)
+    hmax_checks.check_pool(hmax_experiments.pool)
+    hmax_checks.check_decode(decoding.decode_accuracy)
     with pytest.raises(CheckError, match="disk"):
         hmax_checks.check_gabor(lambda s, l, sg, o, g=0.3: np.ones((s, s)) / s)
     with pytest.raises(CheckError):

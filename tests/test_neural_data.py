@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import decoding, hmax, neural_data, stimuli
+from helpers import decoding, hmax, neural_data, neural_standin, stimuli
 
 torch.set_num_threads(1)
 N_RESAMPLES = 5
@@ -15,7 +15,7 @@ N_RESAMPLES = 5
 
 @pytest.fixture(scope="module")
 def standin():
-    return neural_data.synthetic()  # the notebook's default set (cached in helpers.paths.CACHE_DIR)
+    return neural_standin.synthetic()  # the notebook's default set (cached in helpers.paths.CACHE_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,11 @@ def test_standin_shapes_and_metadata(standin):
     assert standin.region("IT").shape == (1536, neural_data.N_IT_SITES)
     assert standin.levels == (0, 3, 6)
     assert np.all(np.bincount(standin.obj) == 24) and np.all(standin.obj // 8 == standin.category)
-    assert standin.images.shape == (1536, neural_data.IMAGE_SIZE, neural_data.IMAGE_SIZE)
+    assert standin.images.shape == (1536, neural_standin.IMAGE_SIZE, neural_standin.IMAGE_SIZE)
     assert set(standin.features) == {"pixels", "HMAX C2"}
     for r in standin.regions:  # rates between the baseline (minus Poisson noise) and a few x the peak
         x = standin.region(r)
-        assert x.min() >= 0 and 2 < np.median(x) < 40 and x.max() < 4 * neural_data.PEAK_RATE
+        assert x.min() >= 0 and 2 < np.median(x) < 40 and x.max() < 4 * neural_standin.PEAK_RATE
     with pytest.raises(KeyError, match="no region 'V1'"):
         standin.region("V1")
 
@@ -95,8 +95,8 @@ def test_accuracy_rises_with_sites_for_it_and_barely_for_v4_at_v6(standin):
 
 def test_synthetic_is_deterministic_and_seeded():
     kw = dict(n_per_object=1, levels=(0, 6), n_v4=6, n_it=5, baselines=False, cache=False)
-    a, b = neural_data.synthetic(seed=3, **kw), neural_data.synthetic(seed=3, **kw)
-    c = neural_data.synthetic(seed=4, **kw)
+    a, b = neural_standin.synthetic(seed=3, **kw), neural_standin.synthetic(seed=3, **kw)
+    c = neural_standin.synthetic(seed=4, **kw)
     for r in ("V4", "IT"):
         np.testing.assert_array_equal(a.region(r), b.region(r))
         assert not np.array_equal(a.region(r), c.region(r))
@@ -104,38 +104,38 @@ def test_synthetic_is_deterministic_and_seeded():
 
 
 def test_synthetic_cache_round_trip_and_corrupt_cache(tmp_path, monkeypatch):
-    monkeypatch.setattr(neural_data, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(neural_standin, "CACHE_DIR", tmp_path)
     kw = dict(n_per_object={0: 1, 3: 1}, levels=(0, 3), n_v4=4, n_it=4, seed=1)
-    first = neural_data.synthetic(**kw)
+    first = neural_standin.synthetic(**kw)
     files = list(tmp_path.glob("neural_standin_*.npz"))
     assert len(files) == 1
-    again = neural_data.synthetic(**kw)
+    again = neural_standin.synthetic(**kw)
     for r in ("V4", "IT"):
         np.testing.assert_array_equal(first.region(r), again.region(r))
     np.testing.assert_allclose(again.images, first.images, atol=1 / 255)
     np.testing.assert_array_equal(first.features["HMAX C2"], again.features["HMAX C2"])
     files[0].write_bytes(b"not a zip file")
-    regenerated = neural_data.synthetic(**kw)
+    regenerated = neural_standin.synthetic(**kw)
     np.testing.assert_array_equal(first.region("IT"), regenerated.region("IT"))
 
 
 def test_synthetic_rejects_bad_arguments():
     with pytest.raises(ValueError, match="levels"):
-        neural_data.synthetic(levels=(1,), cache=False)
+        neural_standin.synthetic(levels=(1,), cache=False)
     with pytest.raises(ValueError, match="no count for level"):
-        neural_data.synthetic(n_per_object={0: 2}, levels=(0, 3), cache=False)
+        neural_standin.synthetic(n_per_object={0: 2}, levels=(0, 3), cache=False)
     with pytest.raises(TypeError, match="n_v4"):
-        neural_data.synthetic(n_v4=2.5, cache=False)
+        neural_standin.synthetic(n_v4=2.5, cache=False)
 
 
 def test_poisson_rates_mean_and_variance():
     r = np.full(20000, 20.0)
-    x = neural_data.poisson_rates(r, n_repetitions=50, window=0.1, seed=0)
+    x = neural_standin.poisson_rates(r, n_repetitions=50, window=0.1, seed=0)
     assert x.mean() == pytest.approx(20.0, rel=0.01)
     assert x.var() == pytest.approx(20.0 / (50 * 0.1), rel=0.05)  # Poisson: variance of the mean rate
-    np.testing.assert_array_equal(x, neural_data.poisson_rates(r, 50, 0.1, seed=0))
+    np.testing.assert_array_equal(x, neural_standin.poisson_rates(r, 50, 0.1, seed=0))
     with pytest.raises(ValueError, match="rates must be >= 0"):
-        neural_data.poisson_rates([-1.0])
+        neural_standin.poisson_rates([-1.0])
 
 
 def test_c2_from_c1_equals_hmax_c2():
@@ -143,7 +143,7 @@ def test_c2_from_c1_equals_hmax_c2():
     protos = [rng.random((3, 4, n, n), dtype=np.float32) * 0.3 for n in (4, 8)]
     imgs = stimuli.make_stimulus_set(n_per_object=1, levels=(3,), size=96, seed=0, categories=(2,)).images[:3]
     model = hmax.HMAX(protos)
-    d = neural_data.c2_from_c1(model.c1(imgs), protos) * np.repeat([64, 256], 3)
+    d = neural_standin.c2_from_c1(model.c1(imgs), protos) * np.repeat([64, 256], 3)
     np.testing.assert_allclose(np.exp(-d / 2), model.c2(imgs), rtol=1e-3, atol=1e-5)
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from helpers import stimuli
+from tools import bench_vision
 
 
 @pytest.fixture(scope="module")
@@ -93,5 +94,5 @@ def test_bad_inputs():
 
 
 def test_generation_speed():
-    t = stimuli.benchmark(640)
+    t = bench_vision.stimulus_set_seconds(640)
     assert t < 15  # budget 5 s on an idle core; generous here for a shared machine

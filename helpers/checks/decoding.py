@@ -1,7 +1,7 @@
 """Visible checks of the V4-versus-IT decoding notebook (07)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -85,7 +85,7 @@ def check_object_folds(object_folds: Callable) -> None:
                 "set is every image of its objects, its training set all other images")
     a = object_folds(objects, categories, 4, 0)
     b = object_folds(objects, categories, 4, 1)
-    same = all(np.array_equal(np.sort(x[1]), np.sort(y[1])) for x, y in zip(a, b))
+    same = all(np.array_equal(np.sort(x[1]), np.sort(y[1])) for x, y in zip(a, b, strict=False))
     expect_true(not same, name, "seeds 0 and 1 gave the same folds",
                 "shuffle the objects with numpy.random.default_rng(seed)")
     passed(name)

@@ -1,11 +1,11 @@
 """Visible checks of the HMAX notebook (06)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from .. import hmax
+from .. import decoding, hmax, hmax_experiments
 from .base import CheckError, expect_close, expect_true, passed, visible_check
 
 __all__ = ["check_gabor", "check_pool", "check_decode"]
@@ -25,7 +25,7 @@ def check_gabor(gabor: Callable) -> None:
     outside = (r[None, :] ** 2 + r[:, None] ** 2) > (11 / 2) ** 2
     expect_true(np.allclose(g[outside], 0), name, "the filter should be 0 outside the disk of radius size/2",
                 "multiply by the disk mask (x^2 + y^2 <= (size/2)^2) before normalising")
-    expect_close(g[~outside].mean(), 0.0, name, "the mean of the filter over the disk", 
+    expect_close(g[~outside].mean(), 0.0, name, "the mean of the filter over the disk",
                  "subtract the mean of the values inside the disk (only there)", atol=1e-6)
     expect_close(np.sqrt((g**2).sum()), 1.0, name, "the Euclidean norm of the filter",
                  "divide by sqrt(sum(g**2)) last", rtol=1e-5)
@@ -56,7 +56,7 @@ def check_pool(pool_fn: Callable) -> None:
     x = rng.random((2, 3, 5, 7))
     for op in ("max", "sum"):
         got = pool_fn(x, op)
-        expect_close(got, hmax.pool(x, op), name, f"pool_fn(maps of shape (2, 3, 5, 7), {op!r})",
+        expect_close(got, hmax_experiments.pool(x, op), name, f"pool_fn(maps of shape (2, 3, 5, 7), {op!r})",
                      "pool over the two position axes only (the last two), keep the leading axes")
     passed(name)
 
@@ -89,4 +89,6 @@ def check_decode(decode: Callable) -> None:
     expect_true(float(shuffled) < 0.5, name,
                 f"with shuffled labels the accuracy should be near chance (0.25), got {float(shuffled):.2f}",
                 "never score on the samples the classifier was trained on")
+    expect_close(acc, decoding.decode_accuracy(X, y, 4, 0), name, "decode(clusters, labels, 4, 0)",
+                 "average the per-fold accuracies of decoding.make_decoder(), one number per fold", atol=0.05)
     passed(name, f"clusters {acc:.2f}, noise {leak:.2f}, shuffled labels {float(shuffled):.2f}")

@@ -1,7 +1,7 @@
 """Figures of the V4-versus-IT decoding notebook (07)."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,7 +34,7 @@ def object_response_maps(responses: Mapping[str, np.ndarray], obj: np.ndarray, c
     order_obj = np.lexsort((objects, cat_of))
     objects, cat_of = objects[order_obj], cat_of[order_obj]
     fig, axes = new_figure(len(responses), 1, width=5.2, height=4.6, squeeze=False)
-    for ax, (name, r) in zip(axes[0], responses.items()):
+    for ax, (name, r) in zip(axes[0], responses.items(), strict=False):
         m = np.stack([r[obj == o].mean(0) for o in objects])  # (objects, sites)
         z = (m - m.mean(0)) / (m.std(0) + 1e-9)
         order = np.argsort(np.argmax(z, axis=0))

@@ -1,7 +1,7 @@
 """Figures for the HMAX notebook (06) and the object image set (07)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np

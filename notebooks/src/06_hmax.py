@@ -22,7 +22,7 @@ import os
 
 import numpy as np
 
-from helpers import hmax, plotting, stimuli, torch_setup
+from helpers import decoding, hmax, hmax_experiments, plotting, stimuli, torch_setup
 from helpers.checks import fallback
 from helpers.checks import hmax as hmax_checks
 
@@ -35,7 +35,7 @@ N_PER_OBJECT = 10 if FULL else (2 if os.environ.get("NBGRADER_EXECUTION") else 4
 N_PER_SIZE = 250 if FULL else 100     # S2 prototypes per patch size (Serre's code: 250)
 
 # %% [markdown]
-# ## 1. S1: simple cells as Gabor filters
+# ## 1 · S1: simple cells as Gabor filters
 #
 # An S1 unit at orientation $\theta$ is a Gabor filter
 #
@@ -85,13 +85,13 @@ for p in hmax.s1_parameters()[::5]:
 ### END HIDDEN TESTS
 
 # %%
-gabor = fallback(gabor, hmax.gabor_filter, check=hmax_checks.check_gabor)
-bank = [np.stack([gabor(p["size"], p["lambda"], p["sigma"], o) for o in hmax.ORIENTATIONS])
+my_gabor = fallback(gabor, hmax.gabor_filter, check=hmax_checks.check_gabor)
+bank = [np.stack([my_gabor(p["size"], p["lambda"], p["sigma"], o) for o in hmax.ORIENTATIONS])
         for p in hmax.s1_parameters()]
 fig = plotting.gabor_bank(bank, hmax.S1_SIZES, hmax.ORIENTATIONS)
 
 # %% [markdown]
-# ## 2. The image set and its S1 and C1 maps
+# ## 2 · The image set and its S1 and C1 maps
 #
 # We use a procedural stand-in for the "core object recognition" images of Majaj et al. (2015):
 # 8 categories × 8 objects, drawn over natural backgrounds at three variation levels — V0
@@ -105,7 +105,7 @@ examples = stimuli.make_stimulus_set(n_per_object=1, levels=(0, 3, 6), seed=1)
 pick = [np.flatnonzero((examples.level == lev) & (examples.obj % 8 == 0))
         for lev in (0, 3, 6)]
 idx = np.concatenate(pick)
-labels = [f"V{l} {stimuli.CATEGORIES[c]}" for l, c in zip(examples.level[idx], examples.category[idx])]
+labels = [f"V{l} {stimuli.CATEGORIES[c]}" for l, c in zip(examples.level[idx], examples.category[idx], strict=True)]
 fig = plotting.stimulus_grid(examples.images[idx], labels, ncols=8, title="one object per category at V0, V3 and V6")
 
 # %%
@@ -117,7 +117,7 @@ fig = plotting.s1_c1_maps(image, s1[2][0], c1[1][0], hmax.ORIENTATIONS, title="S
 
 
 # %% [markdown]
-# ## 3. Max versus sum: invariance and selectivity in clutter
+# ## 3 · Max versus sum: invariance and selectivity in clutter
 #
 # A complex cell pools afferents that share a preferred feature at different positions (and
 # sizes). Which pooling? With a **sum**, the response grows with everything that drives the
@@ -149,8 +149,8 @@ np.testing.assert_allclose(complex_cell(_x, "sum"), _x.sum(axis=(1, 2)))
 ### END HIDDEN TESTS
 
 # %%
-complex_cell = fallback(complex_cell, hmax.pool, check=hmax_checks.check_pool)
-res = hmax.pooling_experiments(complex_cell)
+my_complex_cell = fallback(complex_cell, hmax_experiments.pool, check=hmax_checks.check_pool)
+res = hmax_experiments.pooling_experiments(my_complex_cell)
 fig = plotting.pooling_curves(res)
 print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter']['sum'][-1]:.2f} x the preferred bar alone")
 
@@ -180,20 +180,20 @@ print(f"3 distractors: max {res['clutter']['max'][-1]:.2f}, sum {res['clutter'][
 # ### END SOLUTION
 
 # %% [markdown]
-# ## 4. Invariance along the hierarchy
+# ## 4 · Invariance along the hierarchy
 #
 # Shift an object horizontally and correlate each layer's features with those of the centred
 # object. S1 maps move with the object; C1 tolerates a few pixels (its pooling grid); C2 takes a
 # global max over positions and bands and barely changes.
 
 # %%
-curves = hmax.invariance_curves(model)
+curves = hmax_experiments.invariance_curves(model)
 fig = plotting.invariance_plot(curves)
 print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves["shift"][-1], "px")
 
 
 # %% [markdown]
-# ## 5. Decoding category from pixels and from C2
+# ## 5 · Decoding category from pixels and from C2
 #
 # A linear readout of the right features should recognise categories across changes of view.
 # We draw the image set at V0, V3 and V6 (`N_PER_OBJECT` images per object and level), compute
@@ -201,21 +201,22 @@ print({k: np.round(curves[k][-1], 2) for k in ("S1", "C1", "C2")}, "at", curves[
 # cross-validated linear classifier on pixels with one on C2.
 #
 # ### Exercise 3 · cross-validated decoding
-# Write the decoding function with scikit-learn: standardise the features, fit a linear
-# classifier on the training folds, score it on the held-out fold (stratified folds, shuffled
-# with `seed`).
+# Write the decoding function: split the images into `n_folds` stratified folds shuffled with
+# `seed` (scikit-learn's `StratifiedKFold`), fit a fresh linear decoder `decoding.make_decoder()`
+# (standardised features, then a ridge classifier) on the training folds, and score it on the
+# held-out fold.
 
 # %% nbgrader={"grade": false, "grade_id": "decode", "locked": false, "schema_version": 3, "solution": true}
 def decode(features, labels, n_folds=4, seed=0):
-    """Mean held-out accuracy of a linear classifier; features (n_samples, n_features)."""
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.model_selection import StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    """Mean held-out accuracy of decoding.make_decoder(); features (n_samples, n_features), labels (n_samples,)."""
+    from sklearn.model_selection import StratifiedKFold
+    features, labels = np.asarray(features), np.asarray(labels)
     ### BEGIN SOLUTION
-    clf = make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.logspace(-1, 4, 6)))
-    cv = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-    return float(cross_val_score(clf, features, labels, cv=cv).mean())
+    scores = []
+    for train, test in StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(features, labels):
+        clf = decoding.make_decoder().fit(features[train], labels[train])
+        scores.append(clf.score(features[test], labels[test]))
+    return float(np.mean(scores))
     ### END SOLUTION
 
 
@@ -232,15 +233,15 @@ assert decode(_N, _y, 3, 1) < 0.65
 ### END HIDDEN TESTS
 
 # %%
-decode = fallback(decode, hmax.decode_accuracy, check=hmax_checks.check_decode)
+my_decode = fallback(decode, decoding.decode_accuracy, check=hmax_checks.check_decode)
 data = stimuli.make_stimulus_set(n_per_object=N_PER_OBJECT, levels=(0, 3, 6), seed=0)
 c2 = model.c2(data.images)                                   # (n_images, n_prototypes)
 pixels = data.images[:, ::2, ::2].reshape(len(data), -1)     # 64 x 64 pixels
 acc = {"pixels": [], "C2": []}
 for lev in (0, 3, 6):
     sel = data.level == lev
-    acc["pixels"].append(decode(pixels[sel], data.category[sel], 4, 0))
-    acc["C2"].append(decode(c2[sel], data.category[sel], 4, 0))
+    acc["pixels"].append(my_decode(pixels[sel], data.category[sel], 4, 0))
+    acc["C2"].append(my_decode(c2[sel], data.category[sel], 4, 0))
 print({k: np.round(v, 2) for k, v in acc.items()}, f"({sel.sum()} images per level)")
 fig = plotting.decoding_bars(acc, (0, 3, 6), chance=1 / 8)
 

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from helpers import decoding, neural_data, plotting, torch_setup
+from helpers import decoding, neural_data, neural_standin, plotting, torch_setup
 from helpers.checks import decoding as decoding_checks
 from helpers.checks import fallback
 from helpers.plotting import decoding as decoding_plots
@@ -39,7 +39,7 @@ N_PER_OBJECT = neural_data.IMAGES_PER_OBJECT if FULL else 8   # images per objec
 N_RESAMPLES = 10 if FULL else 3                                # resamples of sites per point
 
 # %% [markdown]
-# ## 1. The paradigm and the data
+# ## 1 · The paradigm and the data
 #
 # Without a path to real recordings, the notebook builds a **stand-in** from the procedural image
 # set of notebook 06 (8 categories × 8 objects at V0, V3 and V6). What it assumes — read this
@@ -66,7 +66,7 @@ N_RESAMPLES = 10 if FULL else 3                                # resamples of si
 if DATA_PATH:
     data = neural_data.load(DATA_PATH)
 else:
-    data = neural_data.synthetic(n_per_object=N_PER_OBJECT, verbose=True)   # cached after the first run
+    data = neural_standin.synthetic(n_per_object=N_PER_OBJECT, verbose=True)   # cached after the first run
 print(data.source, "|", len(data), "images |", {r: data.region(r).shape[1] for r in data.regions}, "sites")
 
 # %%
@@ -90,15 +90,18 @@ fig = decoding_plots.object_response_maps({r: data.region(r)[lev0] for r in data
 
 
 # %% [markdown]
-# ## 2. A cross-validated linear decoder
+# ## 2 · A cross-validated linear decoder
 #
 # A linear decoder reads the population vector $\mathbf r \in \mathbb R^{N}$ of an image and
 # reports the class with the largest score $\hat y = \arg\max_k (\mathbf w_k^\top \mathbf r + b_k)$.
 # Here the weights come from ridge regression of one-hot labels on standardised responses
 # (`decoding.make_decoder()`). Its accuracy means something only on images it was **not**
 # trained on: split the images into folds, fit on all but one, score on the held-out one, and
-# average over folds. Write `decode`: for each `(train, test)` pair, fit a **fresh** decoder on
-# the training images and record the fraction of test images it labels correctly.
+# average over folds.
+#
+# ### Exercise 1 · a cross-validated decoder
+# Write `decode`: for each `(train, test)` pair, fit a **fresh** decoder on the training images
+# and record the fraction of test images it labels correctly.
 
 # %% nbgrader={"grade": false, "grade_id": "decode", "locked": false, "schema_version": 3, "solution": true}
 def decode(features, labels, splits, make_decoder=decoding.make_decoder):
@@ -126,19 +129,22 @@ assert decode(_N, _y, _sp) < 0.5
 ### END HIDDEN TESTS
 
 # %%
-decode = fallback(decode, decoding.cross_validated_accuracy, check=decoding_checks.check_decode)
+my_decode = fallback(decode, decoding.cross_validated_accuracy, check=decoding_checks.check_decode)
 it0, cat0 = data.region("IT")[lev0], data.category[lev0]
-print(f"IT, category, lowest variation: {decode(it0, cat0, decoding.image_splits(cat0, 4, 0)):.2f} "
+print(f"IT, category, lowest variation: {my_decode(it0, cat0, decoding.image_splits(cat0, 4, 0)):.2f} "
       f"(chance {1 / len(data.category_names):.2f})")
 
 
 # %% [markdown]
-# ## 3. Splits that keep objects apart
+# ## 3 · Splits that keep objects apart
 #
 # With folds drawn over images, the test images of a category show objects the decoder has seen
 # (in other poses). To ask whether a readout knows *cars*, not these eight cars, every image of an
 # object must be on the same side of the split — and every test fold should still contain objects
-# of every category. Write `object_folds`: for each category, shuffle its objects with
+# of every category.
+#
+# ### Exercise 2 · folds over objects
+# Write `object_folds`: for each category, shuffle its objects with
 # `numpy.random.default_rng(seed)` and deal them to the `n_folds` folds in turn; fold $k$ tests on
 # all images of its objects and trains on the rest.
 
@@ -169,10 +175,10 @@ for _k in (2, 4):
 ### END HIDDEN TESTS
 
 # %%
-object_folds = fallback(object_folds, decoding.object_splits, check=decoding_checks.check_object_folds)
+my_object_folds = fallback(object_folds, decoding.object_splits, check=decoding_checks.check_object_folds)
 for name, folds in (("new images", decoding.image_splits(cat0, 4, 0)),
-                    ("new objects", object_folds(data.obj[lev0], cat0, 4, 0))):
-    print(f"IT category decoding, {name:11s}: {decode(it0, cat0, folds):.2f}")
+                    ("new objects", my_object_folds(data.obj[lev0], cat0, 4, 0))):
+    print(f"IT category decoding, {name:11s}: {my_decode(it0, cat0, folds):.2f}")
 
 # %% [markdown]
 # Generalising to new objects is harder: the decoder must find what the eight cars share, not
@@ -180,7 +186,7 @@ for name, folds in (("new images", decoding.image_splits(cat0, 4, 0)),
 # for the main comparison (`decoding.decode_task(..., split="images")`) and add category decoding
 # of new objects for V4 and IT (`split="objects"`, dashed).
 #
-# ## 4. V4 versus IT across variation, with baselines
+# ## 4 · V4 versus IT across variation, with baselines
 #
 # Train and test a decoder within each variation level, for V4, IT and two models of the same
 # images: the pixels (48 × 48 grey levels) and HMAX C2 features (notebook 06). For a fair
@@ -189,20 +195,9 @@ for name, folds in (("new images", decoding.image_splits(cat0, 4, 0)),
 
 # %%
 n_common = min(data.region(r).shape[1] for r in data.regions)
-runs = [(r, r, "images") for r in data.regions] + [(f, f, "images") for f in data.features]
-runs += [(f"{r} (new objects)", r, "objects") for r in data.regions]
-by_level = {}
-for task in decoding.TASKS if data.levels else ():
-    by_level[task] = {}
-    for label, name, split in runs:
-        if task == "identity" and split == "objects":
-            continue
-        region = name in data.regions
-        x = data.region(name) if region else data.features[name]
-        by_level[task][label] = decoding.accuracy_by_level(
-            x, data.category, data.obj, data.level, task, data.levels, n_sites=n_common if region else None,
-            n_resamples=N_RESAMPLES if region else 1, split=split)
-    print(task, {k: np.round(v["mean"], 2).tolist() for k, v in by_level[task].items()})
+by_level = decoding.compare_by_level(data, n_sites=n_common, n_resamples=N_RESAMPLES)  # {task: {label: result}}
+for task, results in by_level.items():
+    print(task, {k: np.round(v["mean"], 2).tolist() for k, v in results.items()})
 
 # %%
 if by_level:
@@ -231,11 +226,14 @@ if by_level:
 # peaks at V3 and narrows at V6 as IT, too, loses accuracy: a floor effect to keep in mind when
 # comparing gaps.
 #
-# ## 5. How many sites?
+# ## 5 · How many sites?
 #
-# How does the readout improve as it reads more sites? Write `subsample_sites`: for each count
-# `n` in `n_sites` and each of `n_resamples` resamples, draw `n` distinct sites at random (one
-# `numpy.random.default_rng(seed)` for all draws) and record `score(features[:, sites])`.
+# How does the readout improve as it reads more sites?
+#
+# ### Exercise 3 · random subsets of sites
+# Write `subsample_sites`: for each count `n` in `n_sites` and each of `n_resamples` resamples,
+# draw `n` distinct sites at random (one `numpy.random.default_rng(seed)` for all draws) and
+# record `score(features[:, sites])`.
 
 # %% nbgrader={"grade": false, "grade_id": "subsample_sites", "locked": false, "schema_version": 3, "solution": true}
 def subsample_sites(features, score, n_sites, n_resamples=5, seed=0):
@@ -264,20 +262,16 @@ assert len(np.unique(_a)) > 1
 ### END HIDDEN TESTS
 
 # %%
-subsample_sites = fallback(subsample_sites, decoding.subsample_sites, check=decoding_checks.check_subsample_sites)
+my_subsample_sites = fallback(subsample_sites, decoding.subsample_sites, check=decoding_checks.check_subsample_sites)
 counts = decoding.site_counts(n_common, n_points=6 if not FULL else 8)
 curves = {}
 for lev in (data.levels[0], data.levels[-1]) if data.levels else ():
     sel = data.level == lev
-    for region in ("V4", "IT"):
-        if region not in data.regions:
-            continue
-        rng = np.random.default_rng(lev)
-        acc = subsample_sites(data.region(region)[sel],
-                              lambda x: decoding.decode_task(x, data.category[sel], data.obj[sel], "category", 4, rng),
-                              counts, N_RESAMPLES, seed=lev)
-        curves[f"{region} V{lev}"] = {"n_sites": counts, "mean": acc.mean(1),
-                                      "sem": acc.std(1, ddof=1) / np.sqrt(acc.shape[1])}
+    for region in [r for r in ("V4", "IT") if r in data.regions]:
+        # random subsets of sites drawn by your subsample_sites; category decoded from each
+        curves[f"{region} V{lev}"] = decoding.accuracy_vs_sites(
+            data.region(region)[sel], data.category[sel], data.obj[sel], "category", counts, N_RESAMPLES,
+            seed=lev, subsample=my_subsample_sites)
 if curves:
     fig = decoding_plots.accuracy_vs_sites_plot(curves, 1 / len(data.category_names),
                                                 "category (8-way) vs sites read")
