@@ -4,6 +4,7 @@
     python tools/benchmark.py                 # every notebook + every figure
     python tools/benchmark.py --only 01 02    # some notebooks
     python tools/benchmark.py --no-notebooks  # model figures only
+    python tools/benchmark.py --no-notebooks --figures vision  # HMAX, stimuli, V4/IT stand-in only
     python tools/benchmark.py --no-moonshot   # without the 2-minute from-scratch grid training
 
 Notebooks run in default mode (FULL unset), one kernel each, torch and BLAS on one thread,
@@ -102,11 +103,20 @@ def sheet_cpu_per_simulated_second(n: int = 128) -> float:
 def figures_other() -> dict[str, str]:
     out = {"ring, 1 simulated s of 256 neurons (s, target < 0.05)": f"{ring_seconds_per_simulated_second():.4f}"}
     out["sheet n=128, CPU s per simulated s (target < 0.5)"] = f"{sheet_cpu_per_simulated_second():.3f}"
-    out.update(_optional("helpers.hmax", "benchmark", "HMAX seconds per 128x128 image (target <= 0.037)", "{:.4f}",
-                         n_images=64, clock="cpu"))
-    out.update(_optional("helpers.stimuli", "benchmark", "stimulus set, 640 images (s, target < 5)", "{:.2f}"))
     out.update(grid_speed())
     return out
+
+
+def figures_vision() -> dict[str, str]:
+    """HMAX, the object image set and the V4/IT stand-in (notebooks 06 and 07)."""
+    from tools import bench_vision
+
+    hmax_s = bench_vision.hmax_seconds_per_image(n_images=64, clock="cpu")
+    return {
+        "HMAX seconds per 128x128 image (target <= 0.037)": f"{hmax_s:.4f}",
+        "stimulus set, 640 images (s, target < 5)": f"{bench_vision.stimulus_set_seconds():.2f}",
+        "V4/IT stand-in, 1536 images, without cache (s)": f"{bench_vision.standin_seconds():.1f}",
+    }
 
 
 def grid_speed() -> dict[str, str]:
@@ -160,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-notebooks", action="store_true")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--no-moonshot", action="store_true", help="skip the 2-minute from-scratch grid training")
+    parser.add_argument("--figures", nargs="*", choices=("rnn", "other", "vision", "grid"),
+                        help="only these groups of key figures (vision: HMAX, stimuli, V4/IT stand-in)")
     args = parser.parse_args(argv)
     from helpers.torch_setup import use_threads
 
@@ -177,8 +189,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'total':<32}{total:>9.1f}")
     if not args.no_figures:
         print("\nkey figures")
-        for key, value in {**figures_rnn(), **figures_other(), **figures_grid(not args.no_moonshot)}.items():
-            print(f"  {key:<58} {value}", flush=True)
+        groups = {"rnn": figures_rnn, "other": figures_other, "vision": figures_vision,
+                  "grid": lambda: figures_grid(not args.no_moonshot)}
+        for name, figures in groups.items():
+            if args.figures and name not in args.figures:
+                continue
+            for key, value in figures().items():
+                print(f"  {key:<58} {value}", flush=True)
     return 0
 
 
