@@ -43,9 +43,22 @@ import torch
 from scipy import ndimage
 from scipy.optimize import brentq
 
-from helpers import bptt, checks, decoding, fixed_points, grid_rnn, grid_scores, hmax, place_cells, ring, rnn, sheet_analysis
-from helpers import ring_analysis, ring_learned
-from helpers import hmax_experiments
+from helpers import (
+    bptt,
+    checks,
+    decoding,
+    fixed_points,
+    grid_rnn,
+    grid_scores,
+    hmax,
+    hmax_experiments,
+    place_cells,
+    ring,
+    ring_analysis,
+    ring_learned,
+    rnn,
+    sheet_analysis,
+)
 from helpers.checks import decoding as dc
 from helpers.checks import grid as gc
 from helpers.checks import hmax as hc

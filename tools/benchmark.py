@@ -51,17 +51,20 @@ def figures_rnn() -> dict[str, str]:
     rng = np.random.default_rng(0)
     p = bptt.init_params(3, 8, 2, radius=1.2, seed=rng)
     x0, u, y = 0.3 * rng.standard_normal(8), rng.standard_normal((12, 3)), rng.standard_normal((12, 2))
-    out["BPTT vs autograd (relative error)"] = f"{bptt.relative_error(bptt.bptt_gradients(p, x0, u, y), bptt.autograd_gradients(p, x0, u, y)):.1e}"
+    err = bptt.relative_error(bptt.bptt_gradients(p, x0, u, y), bptt.autograd_gradients(p, x0, u, y))
+    out["BPTT vs autograd (relative error)"] = f"{err:.1e}"
     ff = flipflop.train_flipflop(seed=0)
     fps = fixed_points.find_fixed_points(ff.model.step, flipflop.fixed_point_starts(ff.model), iters=3000, tol=1e-7)
     out["flip-flop training (s)"] = f"{ff.seconds:.1f}"
     out["flip-flop stable fixed points"] = f"{fps.n_stable} of {len(fps.points)}"
     for kind in ("vanilla", "orthogonal"):
         r = delayed_recall.train_delayed_recall(kind, seed=0)
-        out[f"delayed recall, {kind} init (accuracy, s)"] = f"{delayed_recall.recall_accuracy(r.model):.2f}, {r.seconds:.1f}"
+        accuracy = delayed_recall.recall_accuracy(r.model)
+        out[f"delayed recall, {kind} init (accuracy, s)"] = f"{accuracy:.2f}, {r.seconds:.1f}"
     t = time.perf_counter()
     ai = angular_integrator.train_angular_integrator(seed=0)
-    out["angular integrator from scratch (s, deg error)"] = f"{time.perf_counter() - t:.1f}, {angular_integrator.heading_error_deg(ai.model):.2f}"
+    seconds, error = time.perf_counter() - t, angular_integrator.heading_error_deg(ai.model)
+    out["angular integrator from scratch (s, deg error)"] = f"{seconds:.1f}, {error:.2f}"
     return out
 
 
@@ -137,7 +140,8 @@ def grid_speed() -> dict[str, str]:
         "grid RNN steps/s, reference recipe": f"{speed['reference']:.2f}",
     }
     for prec in dict.fromkeys(("fp32", chosen)):
-        out[f"grid RNN steps/s ours, {prec} (x reference)"] = f"{speed['fast_' + prec]:.2f} (x{speed['speedup_' + prec]:.2f})"
+        fast, speedup = speed["fast_" + prec], speed["speedup_" + prec]
+        out[f"grid RNN steps/s ours, {prec} (x reference)"] = f"{fast:.2f} (x{speedup:.2f})"
     return out
 
 
