@@ -45,6 +45,7 @@ from nbgrader.api import Gradebook
 from .delegation import find_delegation, reference_map
 from .feedback import cell_feedback, exercise_titles, write_feedback
 from .forkserver import NbgraderServer
+from .guard import REPORT_PREFIX
 from .kernel_client import ZYGOTE_ENV
 from .nbgrader_course import (
     CELL_TIMEOUT_S,
@@ -58,7 +59,7 @@ from .nbgrader_course import (
     write_kernelspec,
 )
 from .nbgrader_plugins import PROBLEM_PREFIX
-from .sandbox import ENV_VAR, REPORT_PREFIX
+from .sandbox import ENV_VAR
 from .submission import SubmissionError, notebook_names, sanitize
 
 __all__ = ["GradeRow", "grade", "find_submissions", "write_csv", "cell_column", "NOTEBOOK_TIMEOUT_S",

@@ -25,7 +25,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
-from .sandbox import TEST_MARK
+from .guard import TEST_MARK
 
 __all__ = ["GuardedExecute", "PROBLEM_PREFIX"]
 

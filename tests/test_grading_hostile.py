@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from course import sandbox
+from course import guard
 from course.build import parse_source
 from course.feedback import cell_feedback
 from course.grade import grade
@@ -437,7 +437,7 @@ def test_lying_return_values_become_plain():
 
     liar = np.zeros(3).view(Liar)
     assert np.allclose(liar, np.ones(3)) is True  # the attack works on the raw value...
-    plain = sandbox._plain((liar, [liar], {"a": liar}))
+    plain = guard._plain((liar, [liar], {"a": liar}))
     assert type(plain[0]) is np.ndarray and not np.allclose(plain[0], np.ones(3))  # ...not after
     assert type(plain[1][0]) is np.ndarray and type(plain[2]["a"]) is np.ndarray
 
@@ -448,13 +448,13 @@ def test_lying_return_values_become_plain():
 
     tl = torch.zeros(3).as_subclass(TorchLiar)
     assert torch.allclose(tl, torch.ones(3)) is True
-    assert not torch.allclose(sandbox._plain(tl), torch.ones(3))
+    assert not torch.allclose(guard._plain(tl), torch.ones(3))
 
     class FloatLiar(float):
         def __eq__(self, other):
             return True
 
-    assert type(sandbox._plain(FloatLiar(1.0))) is float
+    assert type(guard._plain(FloatLiar(1.0))) is float
 
 
 def test_feedback_hides_hidden_failures():
