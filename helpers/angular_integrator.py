@@ -14,6 +14,7 @@ learned recurrent weights with the engineered ring's Mexican hat.
 """
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,8 +263,6 @@ __all__.append("preferred_directions")
 
 
 def _main(argv: list[str] | None = None) -> int:
-    import argparse
-
     parser = argparse.ArgumentParser(description="Train the angular integrator and save it.")
     parser.add_argument("--out", type=Path, default=SHIPPED_PATH)
     parser.add_argument("--steps", type=int, default=1500)

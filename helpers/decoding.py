@@ -22,6 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.linear_model import RidgeClassifierCV
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from . import validation as val
@@ -60,9 +64,6 @@ def make_decoder(alphas: Sequence[float] = ALPHAS):
     -------
     sklearn.pipeline.Pipeline
     """
-    from sklearn.linear_model import RidgeClassifierCV
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     return make_pipeline(StandardScaler(), RidgeClassifierCV(alphas=np.asarray(alphas, float)))
 
@@ -88,7 +89,6 @@ def image_splits(labels: Any, n_folds: int = 4, seed: Any = 0) -> list[Split]:
     -------
     list of (train_index, test_index)
     """
-    from sklearn.model_selection import StratifiedKFold
 
     y = _labels(labels)
     n_folds = val.check_scalar(n_folds, "n_folds", int, min_val=2)

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
+import xarray as xr
 
 from . import stimuli
 
@@ -202,7 +204,6 @@ def _grey(images: np.ndarray) -> np.ndarray:
 
 
 def _open_h5(path: Path, layout: str):
-    import h5py
 
     if not path.is_file():
         raise FileNotFoundError(f"no file at {path}: expected {layout}")
@@ -293,7 +294,6 @@ def load_brainscore_netcdf(path: str | Path) -> NeuralData:
     NeuralData
         One entry of ``responses`` per region, images in order of first presentation.
     """
-    import xarray as xr
 
     path = Path(path)
     if not path.is_file():
@@ -398,7 +398,6 @@ def load(path: str | Path, **kwargs: Any) -> NeuralData:
         raise FileNotFoundError(f"no file at {path}: expected {layouts}")
     if path.suffix.lower() in (".nc", ".nc4", ".netcdf"):
         return load_brainscore_netcdf(path, **kwargs)
-    import h5py
 
     try:
         with h5py.File(path, "r") as f:

@@ -25,6 +25,9 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import skimage.data
+from skimage.color import rgb2gray
+from skimage.transform import resize
 
 from . import validation as val
 
@@ -73,9 +76,6 @@ MIN_FORESHORTENING = 0.5
 @lru_cache(maxsize=4)
 def _photos(short_side: int) -> tuple[np.ndarray, ...]:
     """The natural photographs in grey, float32 in [0, 1], shortest side ``short_side`` px."""
-    import skimage.data
-    from skimage.color import rgb2gray
-    from skimage.transform import resize
 
     out = []
     for name in NATURAL_IMAGES:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 __all__ = ["fit"]
 
@@ -48,8 +49,6 @@ def fit(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     iterator = range(steps)
     if progress:
-        from tqdm.auto import tqdm
-
         iterator = tqdm(iterator, desc=desc)
     losses = []
     start = time.perf_counter()

@@ -12,12 +12,14 @@ import contextlib
 import functools
 import io
 import os
+import traceback
 import types
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from IPython import get_ipython
 
 __all__ = ["CheckError", "expect_close", "expect_true", "passed", "fallback", "visible_check"]
 
@@ -53,14 +55,10 @@ def _hide_check_frames(exc: BaseException, check: str, student: str) -> None:
     """Make IPython show ``exc`` without the frames of the check (its code would give the answer away)."""
 
     def render() -> list[str]:
-        from IPython import get_ipython  # only called by IPython
-
         shell = get_ipython()
         tb = _without_helpers(exc.__traceback__)
         note = f"(raised while `{check}` ran your `{student}`)"
         if shell is None:
-            import traceback
-
             return traceback.format_exception(type(exc), exc, tb) + [note]
         return shell.InteractiveTB.structured_traceback(type(exc), exc, tb, tb_offset=1) + [note]
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from scipy import ndimage
 
 from .common import DIVERGING, EXCITATION, INHIBITION, NEUTRAL, SEQUENTIAL, new_figure
 
@@ -175,7 +176,6 @@ def score_histogram(scores: np.ndarray, label: str = "min-max grid score", thres
 
 def autocorrelogram_figure(rate_map: np.ndarray, sac: np.ndarray, correlations: dict[int, float], mask: np.ndarray):
     """A rate map, its autocorrelogram, and the autocorrelogram's correlation with its rotations."""
-    from scipy import ndimage
 
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.8), layout="constrained")
     im = axes[0].imshow(rate_map.T, origin="lower", cmap=SEQUENTIAL)

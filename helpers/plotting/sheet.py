@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
+from matplotlib.gridspec import GridSpecFromSubplotSpec
 
 from .. import lattice
 from .common import EXCITATION, INHIBITION, NEUTRAL
@@ -187,7 +188,6 @@ def connectivity_figure(bf_profile: np.ndarray, bf_spacing: float, learned_profi
 
 def _compass(fig, outer, pattern_img, pushes, headings, moved, title, corners=None, extent=None):
     """3 x 3 block: the pattern in the middle, the push of each heading around it."""
-    from matplotlib.gridspec import GridSpecFromSubplotSpec
 
     gs = GridSpecFromSubplotSpec(3, 3, subplot_spec=outer, wspace=0.05, hspace=0.15)
     cells = {0: (1, 2), 1: (0, 2), 2: (0, 1), 3: (0, 0), 4: (1, 0), 5: (2, 0), 6: (2, 1), 7: (2, 2)}
