@@ -133,10 +133,11 @@ if __name__ == "__main__":
 _README = """\
 # Task-driven models of the brain: exercises
 
-Seven Jupyter notebooks that follow the lecture "Task-driven models" exercise by exercise:
+Eight Jupyter notebooks that follow the lecture "Task-driven models" exercise by exercise:
 engineer and then learn path integration (ring attractors, grid cells in a trained RNN),
-compare the two circuits, and see how max and sum pooling (HMAX) explain invariant object
-recognition and why object identity is linearly decodable from IT.
+compare the two circuits, see how max and sum pooling (HMAX) explain invariant object
+recognition and why object identity is linearly decodable from IT, and train a task-driven
+network of the ventral stream.
 
 {table}
 
@@ -202,6 +203,8 @@ _TITLES = {
     "05_mexican_hat": "are engineered and learned solutions the same circuit?",
     "06_hmax": "how max and sum pooling give invariance and selectivity",
     "07_v4_vs_it_decoding": "why object identity is linearly decodable from IT but less from V4",
+    "08_task_driven_ventral_stream": "does a network trained to categorise build IT-like invariance, and which "
+                                     "layer predicts V4 and IT?",
 }
 
 

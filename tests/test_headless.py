@@ -30,6 +30,7 @@ FIGURES = {
     "05_mexican_hat": 5,
     "06_hmax": 6,
     "07_v4_vs_it_decoding": 5,
+    "08_task_driven_ventral_stream": 4,
 }
 
 #: A code cell that draws: it makes a figure (``fig = ...``), shows one, or builds an explorer.

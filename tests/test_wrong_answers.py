@@ -32,6 +32,12 @@ Wrong answers per exercise (the keys of ``WRONG``):
 - 07 decode: scored on the training images; one decoder for all folds fitted on everything.
 - 07 object_folds: image-wise folds (objects split between train and test); no shuffling.
 - 07 subsample_sites: sites drawn with replacement; the same subset for every resample.
+- 08 train_step: gradients never zeroed (accumulate); softmax before the cross-entropy; no
+  optimizer step; the loss after the update.
+- 08 split_half_reliability: the raw split-half r (no Spearman-Brown); correlated across sites;
+  squared correlations.
+- 08 normalised_predictivity: fitted and scored on all images (in-sample); no ceiling; divided
+  by the square root of the ceiling; correlations instead of explained variances.
 """
 from __future__ import annotations
 
@@ -58,13 +64,16 @@ from helpers import (
     ring_learned,
     rnn,
     sheet_analysis,
+    ventral_cnn,
 )
+from helpers import predictivity as predictivity_ref
 from helpers.checks import decoding as dc
 from helpers.checks import grid as gc
 from helpers.checks import hmax as hc
 from helpers.checks import ring as rc
 from helpers.checks import rnn as nc
 from helpers.checks import sheet as sc
+from helpers.checks import ventral as vc
 
 # ----------------------------------------------------------------------------- 01 ---------
 
@@ -517,6 +526,107 @@ def subsample_permutation(features, score, n_sites, n_resamples=5, seed=0):  # c
             for n in n_sites]
 
 
+# ----------------------------------------------------------------------------- 08 ---------
+
+
+def train_step_no_zero_grad(model, optimizer, images, labels):
+    loss = torch.nn.functional.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def train_step_softmax(model, optimizer, images, labels):
+    optimizer.zero_grad()
+    loss = torch.nn.functional.cross_entropy(torch.softmax(model(images), dim=1), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def train_step_no_step(model, optimizer, images, labels):
+    optimizer.zero_grad()
+    loss = torch.nn.functional.cross_entropy(model(images), labels)
+    loss.backward()
+    return loss.item()
+
+
+def train_step_loss_after(model, optimizer, images, labels):
+    optimizer.zero_grad()
+    torch.nn.functional.cross_entropy(model(images), labels).backward()
+    optimizer.step()
+    return torch.nn.functional.cross_entropy(model(images), labels).item()
+
+
+def train_step_nll(model, optimizer, images, labels):  # correct: log-softmax and NLL, a tensor returned
+    optimizer.zero_grad(set_to_none=True)
+    loss = torch.nn.functional.nll_loss(torch.log_softmax(model(images), dim=1), labels)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def _half_r(a, b):
+    return np.array([np.corrcoef(a[:, j], b[:, j])[0, 1] for j in range(a.shape[1])])
+
+
+def reliability_no_spearman_brown(half_a, half_b):
+    return _half_r(half_a, half_b)
+
+
+def reliability_across_sites(half_a, half_b):
+    r = np.array([np.corrcoef(half_a[i], half_b[i])[0, 1] for i in range(len(half_a))])
+    return 2 * r / (1 + r)
+
+
+def reliability_squared(half_a, half_b):
+    return _half_r(half_a, half_b) ** 2
+
+
+def reliability_zscores(half_a, half_b):  # correct: the mean product of z-scores is Pearson's r
+    za = (half_a - half_a.mean(0)) / half_a.std(0)
+    zb = (half_b - half_b.mean(0)) / half_b.std(0)
+    r = (za * zb).mean(0)
+    return 2 * r / (1 + r)
+
+
+def _pooled_r(pred, y):
+    return np.array([np.corrcoef(pred[:, j], y[:, j])[0, 1] for j in range(y.shape[1])])
+
+
+def predictivity_in_sample(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    pred = make_regression().fit(features, responses).predict(features)
+    return _pooled_r(pred, responses) ** 2 / ceiling
+
+
+def _held_out(features, responses, splits, make_regression):
+    pred = np.zeros_like(responses, dtype=float)
+    for train, test in splits:
+        pred[test] = make_regression().fit(features[train], responses[train]).predict(features[test])
+    return pred
+
+
+def predictivity_no_ceiling(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    return _pooled_r(_held_out(features, responses, splits, make_regression), responses) ** 2
+
+
+def predictivity_sqrt_ceiling(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    return _pooled_r(_held_out(features, responses, splits, make_regression), responses) ** 2 / np.sqrt(ceiling)
+
+
+def predictivity_r(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    return _pooled_r(_held_out(features, responses, splits, make_regression), responses) / ceiling
+
+
+def predictivity_per_fold(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    # correct (close enough): r^2 within each test fold, averaged over folds
+    scores = []
+    for train, test in splits:
+        pred = make_regression().fit(features[train], responses[train]).predict(features[test])
+        scores.append(_pooled_r(pred, responses[test]) ** 2)
+    return np.mean(scores, axis=0) / ceiling
+
+
 # ------------------------------------------------------------------------------------------
 
 #: code fragments of each exercise's answer: no failure message may contain one
@@ -543,6 +653,9 @@ ANSWER = {
     "decode": ["cross_val_score(clf", "StratifiedKFold(n_folds", "clf.predict(features[test])"],
     "object_folds": ["fold_of[o] = k % n_folds", "rng.permutation(np.unique(objects"],
     "subsample_sites": ["rng.choice(features.shape[1], n, replace=False)"],
+    "train_step": ["F.cross_entropy(model(images), labels)", "loss.backward()\n    optimizer.step()"],
+    "split_half_reliability": ["a = half_a - half_a.mean(axis=0)", "(a * b).sum(axis=0)"],
+    "normalised_predictivity": ["predicted[test] = fitted.predict(features[test])", "r**2 / np.asarray(ceiling"],
 }
 
 P = pytest.param
@@ -605,6 +718,17 @@ WRONG = [
     P(dc.check_object_folds, "object_folds", folds_unshuffled, r"seeds 0 and 1 gave the same folds", id="07-object_folds-unshuffled"),
     P(dc.check_subsample_sites, "subsample_sites", subsample_with_replacement, r"without replacement", id="07-subsample-with-replacement"),
     P(dc.check_subsample_sites, "subsample_sites", subsample_same_subset, r"same sites", id="07-subsample-same-subset"),
+    P(vc.check_train_step, "train_step", train_step_no_zero_grad, r"gradients were still there.*zero_grad", id="08-train_step-no-zero-grad"),
+    P(vc.check_train_step, "train_step", train_step_softmax, r"softmax probabilities.*raw scores", id="08-train_step-softmax"),
+    P(vc.check_train_step, "train_step", train_step_no_step, r"parameters did not change.*optimizer.step", id="08-train_step-no-step"),
+    P(vc.check_train_step, "train_step", train_step_loss_after, r"loss returned for the first batch.*before the update", id="08-train_step-loss-after-update"),
+    P(vc.check_split_half_reliability, "split_half_reliability", reliability_no_spearman_brown, r"correlation of the two halves.*Spearman-Brown", id="08-reliability-no-spearman-brown"),
+    P(vc.check_split_half_reliability, "split_half_reliability", reliability_across_sites, r"one value per site.*across images", id="08-reliability-across-sites"),
+    P(vc.check_split_half_reliability, "split_half_reliability", reliability_squared, r"squared correlations", id="08-reliability-squared"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_in_sample, r"unrelated to the responses.*training images only", id="08-predictivity-in-sample"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_no_ceiling, r"without the noise ceiling", id="08-predictivity-no-ceiling"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_sqrt_ceiling, r"square root of the ceiling", id="08-predictivity-sqrt-ceiling"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_r, r"correlations, not explained variances", id="08-predictivity-correlation"),
 ]
 
 
@@ -653,6 +777,9 @@ CORRECT = [
     P(dc.check_decode, decode_score, id="07-decode-score"),
     P(dc.check_object_folds, folds_group, id="07-object_folds-mask"),
     P(dc.check_subsample_sites, subsample_permutation, id="07-subsample-permutation"),
+    P(vc.check_train_step, train_step_nll, id="08-train_step-nll-tensor"),
+    P(vc.check_split_half_reliability, reliability_zscores, id="08-reliability-zscores"),
+    P(vc.check_predictivity, predictivity_per_fold, id="08-predictivity-per-fold"),
 ]
 
 
@@ -686,4 +813,7 @@ def test_references_pass(capsys):
     dc.check_decode(decoding.cross_validated_accuracy)
     dc.check_object_folds(decoding.object_splits)
     dc.check_subsample_sites(decoding.subsample_sites)
-    assert capsys.readouterr().out.count("passed") == 22
+    vc.check_train_step(ventral_cnn.train_step)
+    vc.check_split_half_reliability(predictivity_ref.split_half_reliability)
+    vc.check_predictivity(predictivity_ref.predictivity)
+    assert capsys.readouterr().out.count("passed") == 25

@@ -5,6 +5,7 @@
     python tools/benchmark.py --only 01 02    # some notebooks
     python tools/benchmark.py --no-notebooks  # model figures only
     python tools/benchmark.py --no-notebooks --figures vision  # HMAX, stimuli, V4/IT stand-in only
+    python tools/benchmark.py --no-notebooks --figures ventral # notebook 08's network (~1 min)
     python tools/benchmark.py --no-moonshot   # without the 2-minute from-scratch grid training
 
 Notebooks run in default mode (FULL unset), one kernel each, torch and BLAS on one thread,
@@ -122,6 +123,22 @@ def figures_vision() -> dict[str, str]:
     }
 
 
+def figures_ventral() -> dict[str, str]:
+    """The task-driven ventral-stream network (notebook 08): speed, and what 25 s of training buy."""
+    from tools import bench_ventral
+
+    speed = bench_ventral.steps_per_second()
+    k = bench_ventral.key_figures(train_seconds=25)
+    return {
+        "ventral CNN steps/s, 1 thread (batch of 64 drawn, ms)":
+            f"{speed['steps_per_s']:.1f} ({speed['batch_ms']:.0f})",
+        "ventral CNN: category of new objects at V6 (chance 0.12): trained, untrained, HMAX C2, pixels":
+            f"{k['trained']:.2f}, {k['untrained']:.2f}, {k['HMAX C2']:.2f}, {k['pixels']:.2f} "
+            f"(readout {k['readout']:.2f}; {k['steps']} steps in {k['seconds']:.0f} s)",
+        "ventral CNN: best layer per area (median normalised predictivity)": f"{k['best']}",
+    }
+
+
 def grid_speed() -> dict[str, str]:
     """The CPU's bfloat16 features, the precision training chooses, and the speed against the
     reference recipe in fp32 and in the chosen precision."""
@@ -174,8 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-notebooks", action="store_true")
     parser.add_argument("--no-figures", action="store_true")
     parser.add_argument("--no-moonshot", action="store_true", help="skip the 2-minute from-scratch grid training")
-    parser.add_argument("--figures", nargs="*", choices=("rnn", "other", "vision", "grid"),
-                        help="only these groups of key figures (vision: HMAX, stimuli, V4/IT stand-in)")
+    parser.add_argument("--figures", nargs="*", choices=("rnn", "other", "vision", "ventral", "grid"),
+                        help="only these groups of key figures (vision: HMAX, stimuli, V4/IT stand-in; "
+                             "ventral: notebook 08's network)")
     args = parser.parse_args(argv)
     from helpers.torch_setup import use_threads
 
@@ -194,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_figures:
         print("\nkey figures")
         groups = {"rnn": figures_rnn, "other": figures_other, "vision": figures_vision,
-                  "grid": lambda: figures_grid(not args.no_moonshot)}
+                  "ventral": figures_ventral, "grid": lambda: figures_grid(not args.no_moonshot)}
         for name, figures in groups.items():
             if args.figures and name not in args.figures:
                 continue

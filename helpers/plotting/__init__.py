@@ -10,3 +10,4 @@ from .hmax import *  # noqa: F401,F403  -- notebook 06
 from .ring import *  # noqa: F401,F403  -- notebook 03
 from .rnn import *  # noqa: F401,F403  -- notebooks 01, 02
 from .sheet import *  # noqa: F401,F403  -- notebook 05
+from .ventral import *  # noqa: F401,F403  -- notebook 08

@@ -1,0 +1,420 @@
+# %% [markdown]
+# # 08 · A task-driven model of the ventral stream, trained live
+#
+# **Learning objectives**
+#
+# - train a small convolutional network to *categorise* objects seen at any position, size and
+#   pose, and read its learning curve;
+# - follow linear decodability of category and identity along its layers at three levels of
+#   variation, next to pixels and HMAX, and against the same network before training;
+# - measure **neural predictivity**: cross-validated regression from each layer to each V4 and IT
+#   site, normalised by a split-half noise ceiling;
+# - say what a task-driven model explains, and what it does not.
+#
+# **Time needed:** about 60 minutes.
+#
+# **Lecture idea.** "Normative models in vision: learn neural activity via behaviour." Instead of
+# fitting neurons, choose an *architecture* (a hierarchy of template matching and pooling, like
+# HMAX), a *task* (report an object's category across changes of view), a *data set* (the
+# images) and a *learning rule* (gradient descent), optimise the task, and only then compare the
+# model's layers with the brain. Yamins, Hong et al. (2014) found that the networks that
+# categorised best were also those whose top layer best predicted IT sites, and whose
+# intermediate layers best predicted V4; Brain-Score (Schrimpf, Kubilius et al. 2018) turned the
+# comparison into a benchmark. Notebook 06 built the hierarchy by hand and notebook 07 measured
+# the V4 → IT gap in the data; here we let the task build the hierarchy.
+
+# %%
+import os
+
+import numpy as np
+import torch.nn.functional as F
+
+from helpers import neural_standin, object_batches, plotting, predictivity, torch_setup, ventral_analysis, ventral_cnn
+from helpers.checks import fallback
+from helpers.checks import ventral as ventral_checks
+
+plotting.use_lecture_style()
+torch_setup.use_threads()   # one thread: the small network trains fastest so on a shared machine
+FULL = os.environ.get("FULL", "0") == "1"
+GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))   # nbgrader gives each cell 45 s
+DATA_PATH = os.environ.get("V4IT_DATA")   # real data for section 4 (ventral_neural_data.hdf5 or IT_data.h5)
+TRAIN_SECONDS = 300 if FULL else (15 if GRADING else 25)   # the network's training budget, s
+N_PER_OBJECT = 4 if GRADING else 8   # test images per object and level (nbgrader: half, for its 45-s cells)
+N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per point
+SEED = 0
+
+# %% [markdown]
+# ## 1 · The task, the images and the network
+#
+# The images are those of notebooks 06 and 07: 8 categories × 8 objects over natural backgrounds
+# at three levels of variation (V0, V3, V6). The network learns from **4 objects per category**
+# and every analysis below uses the **other 4**, which it never sees. Why hold out objects rather
+# than poses? Each image is already a new pose, so held-out poses would still let the network
+# succeed by recognising *these* 32 objects; on new objects it must have learned what makes a car
+# a car, which is what IT supports (notebook 07, object-wise folds) and what the decoders below
+# test.
+#
+# Training images are drawn fresh at every step (`object_batches.ObjectBatches`: each object is
+# painted once by `stimuli.render` and warped to each pose — the same pose law and pixels as
+# `stimuli.make_stimulus_set`, fast enough to feed the network), at V3 and V6. The test images
+# are notebook 07's stand-in images of the held-out objects.
+
+# %%
+standin = neural_standin.synthetic(n_per_object=8, verbose=True)     # notebook 07's data set (cached)
+train_objects, test_objects = ventral_cnn.split_objects(seed=SEED)
+test = ventral_analysis.held_out(standin, test_objects, N_PER_OBJECT)   # 32 unseen objects x 8 images x 3 levels
+batches = object_batches.ObjectBatches(train_objects, ventral_cnn.IMAGE_SIZE, ventral_cnn.TRAIN_LEVELS, seed=SEED)
+images, category, obj, level = batches(16)
+labels = [f"V{lev} {standin.category_names[c]}" for lev, c in zip(level, category, strict=True)]
+fig = plotting.stimulus_grid(images[:, 0].numpy(), labels, ncols=8, title="a training batch (fresh poses, 64 px)")
+
+# %% [markdown]
+# The network (`ventral_cnn.VentralCNN`) repeats HMAX's two operations four times: a convolution
+# (a bank of learned templates: an "S" layer), then a 2 × 2 max pooling (tolerance: a "C"
+# layer), with batch normalisation and rectification in between. The last stage is followed by a
+# global max over positions — HMAX's C2 operation, on learned templates — and a linear readout
+# of the 8 categories. A second copy, built with the same seed and never trained, is the control:
+# whatever it does, the architecture alone does.
+
+# %%
+model = ventral_cnn.build(seed=SEED)
+untrained = ventral_cnn.build(seed=SEED)   # the same weights as `model` before training
+print(ventral_cnn.describe(model))
+
+
+# %% [markdown]
+# ## 2 · Training live
+#
+# Training minimises the cross-entropy of the readout's scores $z_k(x)$ for the true category $y$,
+#
+# $$\mathcal L = -\frac1B \sum_{b=1}^{B} \log \frac{e^{z_{y_b}(x_b)}}{\sum_k e^{z_k(x_b)}},$$
+#
+# averaged over a batch of $B$ fresh images, with Adam. One step: compute the scores and the
+# loss, clear the gradients left by the previous step, back-propagate, update.
+#
+# ### Exercise 1 · one training step
+# Write `train_step(model, optimizer, images, labels)`: one such step on one batch. Return the
+# batch's loss (a number) as computed *before* the update. `F` is `torch.nn.functional`
+# (`F.cross_entropy` takes the raw scores).
+
+# %% nbgrader={"grade": false, "grade_id": "train_step", "locked": false, "schema_version": 3, "solution": true}
+def train_step(model, optimizer, images, labels):
+    """One Adam step on the cross-entropy of a batch; returns the loss (float) before the update."""
+    ### BEGIN SOLUTION
+    optimizer.zero_grad()
+    loss = F.cross_entropy(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_train_step", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+ventral_checks.check_train_step(train_step)
+### BEGIN HIDDEN TESTS
+import copy as _copy
+
+import torch as _torch
+
+_m1 = ventral_cnn.build(seed=3, channels=(4, 8))
+_m2 = _copy.deepcopy(_m1)
+_o1, _o2 = _torch.optim.Adam(_m1.parameters(), 1e-2), _torch.optim.Adam(_m2.parameters(), 1e-2)
+_g = _torch.Generator().manual_seed(1)
+_data = [(_torch.rand(8, 1, 32, 32, generator=_g), _torch.randint(0, 8, (8,), generator=_g)) for _ in range(3)]
+_l1 = [float(train_step(_m1, _o1, _x, _y)) for _x, _y in _data]
+_l2 = [ventral_cnn.train_step(_m2, _o2, _x, _y) for _x, _y in _data]
+np.testing.assert_allclose(_l1, _l2, rtol=1e-5)
+for _p1, _p2 in zip(_m1.parameters(), _m2.parameters(), strict=True):
+    np.testing.assert_allclose(_p1.detach().numpy(), _p2.detach().numpy(), atol=1e-5)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Now train — with your `train_step` if it passed its check. The budget is `TRAIN_SECONDS` of
+# wall time (25 s; 300 s with `FULL`; 15 s while nbgrader grades); the learning rate rises, then
+# decays over it. Every few dozen steps the readout is tested on held-out objects, at each
+# variation level.
+
+# %%
+my_train_step = fallback(train_step, ventral_cnn.train_step, check=ventral_checks.check_train_step)
+monitor = (test.images[::4], test.category[::4], test.level[::4])   # a quarter of the held-out images
+history = ventral_cnn.train(model, batches, max_seconds=TRAIN_SECONDS, step_fn=my_train_step, monitor=monitor)
+print(f"{history['steps']} steps in {history['seconds']:.1f} s ({history['steps_per_s']:.1f} steps/s, 1 thread)")
+fig = plotting.training_curve(history, chance=1 / len(standin.category_names))
+
+# %% [markdown]
+# The loss falls from $\log 8 \approx 2.08$ (chance) within a few dozen steps. On objects it has
+# never seen, the readout is right well above chance at every level — least often at V6, where
+# an object may be small, off-centre, turned upside down and foreshortened. The untrained copy
+# guesses:
+
+# %%
+for name, net in (("trained", model), ("untrained", untrained)):
+    ok = ventral_cnn.accuracy(net, test.images, test.category)
+    print(f"{name:9s} readout on the held-out objects:",
+          {f"V{lev}": round(float(ok[test.level == lev].mean()), 2) for lev in test.levels})
+
+# %% [markdown]
+# ## 3 · Invariance along the hierarchy
+#
+# Does depth bring the V4 → IT gap of notebook 07, and does training beat the hand-built
+# hierarchy? Read every representation of the held-out images with notebook 07's decoder
+# (`decoding.accuracy_by_level`: standardised ridge classifier, 4 folds, trained and tested within
+# a level):
+#
+# - **category on new objects** (object-wise folds: the decoder, too, is tested on objects it did
+#   not see) and **identity** of the 32 objects on new views (image-wise folds);
+# - representations: pixels (48 × 48), HMAX C1 and C2 (notebook 07's baseline, at 96 px), and
+#   the five layers of the trained and of the untrained network;
+# - each read through at most 1000 randomly chosen units, as notebook 07 read V4 and IT through
+#   the same number of sites (the network's top layers have fewer: conv4 512, pool 128).
+
+# %%
+networks = {"trained": model, "untrained": untrained}
+reps = ventral_analysis.representations(test.images, networks, n_units=ventral_analysis.N_UNITS, seed=SEED)
+print({name: x.shape[1] for name, x in reps.items()}, "units read")
+depth = ventral_analysis.depth_decoding(reps, test, n_resamples=N_RESAMPLES, seed=SEED)
+fig = plotting.depth_figure(depth, {"category": 1 / len(standin.category_names), "identity": 1 / len(test_objects)},
+                            titles={"category": "category (8-way) of new objects",
+                                    "identity": f"identity ({len(test_objects)} objects), new views"})
+print("category of new objects at V6:", {name: round(float(r["mean"][-1]), 2) for name, r in depth["category"].items()})
+
+# %% [markdown]
+# Read the figure level by level. At V0 (light) almost anything works — pixels identify the
+# objects, HMAX C1 is hard to beat for category — and depth does not help. At V6 (dark) pixels,
+# C1 and the first layers fall to chance, HMAX C2 keeps a little, and only the deep layers of
+# the **trained** network climb clearly above it: the gain grows with depth and with variation,
+# as the V4 → IT gap of notebook 07 grows with variation. The untrained network (dashed), with
+# the same architecture and the same max pooling, stays near HMAX C2: pooling alone buys some
+# tolerance, but the task is what makes the top layers both tolerant *and* selective for what
+# matters. (With 4 objects per category, one draw of object-wise folds moves a point by a few
+# hundredths; `FULL` averages three draws.)
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_depth", "locked": false, "points": 1, "schema_version": 3, "solution": true}
+# **Think!** Identity decoding at V0 *falls* along the trained network, from conv1 to pool. Why
+# would a network trained for categories discard information about which object it sees, and
+# is that what IT does?
+#
+# ### BEGIN SOLUTION
+# At V0 the object is always in the same place, so the pixel layout itself identifies it;
+# pooling discards exact positions (tolerance) and the category task rewards mapping the
+# objects of a category to nearby points, so differences *within* a category that are not useful
+# for the task shrink. IT does not do this to the same degree: it supports both category and
+# identity readout (and even position, size and pose, Hong et al. 2016), as notebook 07 showed.
+# A network trained only for category is therefore an incomplete model of IT; training on object
+# identity or on many tasks (as ImageNet's 1000 classes do) keeps more of it.
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 4 · Which layer predicts which area?
+#
+# Decodability says what a population *could* support; neural predictivity asks whether a
+# layer's units look like the recorded sites. For each site $j$ (Yamins et al. 2014; Brain-Score):
+#
+# 1. fit a linear map from the layer's units to the site's mean response on some images (ridge
+#    regression, penalty chosen per site) and predict it on the others, fold by fold, so every
+#    image gets a held-out prediction $\hat r_j$;
+# 2. the **explained variance** is $\mathrm{EV}_j = \operatorname{corr}(\hat r_j, r_j)^2$ over images;
+# 3. the recordings are noisy: split the repetitions in two halves $A$, $B$, correlate the two
+#    half-means over images, $r^{AB}_j$, and correct for the halving (Spearman–Brown):
+#    $\rho_j = \dfrac{2 r^{AB}_j}{1 + r^{AB}_j}$, the reliability of the full mean — the fraction of
+#    its variance that a perfect model could explain;
+# 4. the **normalised predictivity** is $P_j = \mathrm{EV}_j / \rho_j$ (1: as good as the data allow),
+#    summarised by the median over sites for each layer and area.
+#
+# **What the stand-in makes circular — read before you interpret section 4's figure.** Without a
+# data file the "recordings" are notebook 07's stand-in, and it was built from models:
+#
+# - its **V4 sites are HMAX units**: each is an S2 template matched to HMAX C1 maps within a
+#   small receptive field. HMAX C1 and C2 therefore predict them well *by construction*; a
+#   network layer predicts them to the extent that it resembles C1.
+# - its **IT sites are descriptive**: a preference for each object (a template match to the
+#   object in its standard pose) multiplied by Gaussian tuning to position, size and pose. No
+#   image-computable model produced them, and the product of identity and pose tuning is what any
+#   linear map from a layer must capture.
+#
+# So on the stand-in this section exercises the *method*; the answer to "which layer predicts V4
+# and which IT" is a property of how the stand-in was built, not a finding about the brain. With
+# real data (`V4IT_DATA` pointing to `ventral_neural_data.hdf5`, which stores the trials, or
+# `IT_data.h5`, means only: no ceiling) the same cells measure the real thing — on images of
+# other objects than those the network learned from. (Brain-Score's netCDF holds no images, so
+# no model can be run on it here.) We use the images with variation (V3 and
+# V6): at V0 every object sits in the same place, and a layer's position code would go untested.
+
+# %%
+neural = ventral_analysis.neural_data_set(DATA_PATH, test)   # the file, else the stand-in's held-out set
+high = neural.level != 0 if neural.levels else np.ones(len(neural), bool)   # V3 + V6 (all, if levels unknown)
+neural = neural.subset(high)
+halves = ventral_analysis.repetition_halves(neural, DATA_PATH, seed=SEED)   # None: means only
+print(neural.source, "|", len(neural), "images |", {r: neural.region(r).shape[1] for r in neural.regions}, "sites |",
+      "repetitions split in two halves" if halves else "no repetitions: EV is not normalised")
+
+
+# %% [markdown]
+# ### Exercise 2 · the noise ceiling
+# Write `split_half_reliability(half_a, half_b)`: for each site (column), the Pearson correlation
+# over images (rows) of its two half-means, corrected with Spearman–Brown.
+
+# %% nbgrader={"grade": false, "grade_id": "split_half_reliability", "locked": false, "schema_version": 3, "solution": true}
+def split_half_reliability(half_a, half_b):
+    """Spearman-Brown corrected split-half reliability per site; half_a, half_b (n_images, n_sites)."""
+    half_a, half_b = np.asarray(half_a, float), np.asarray(half_b, float)
+    ### BEGIN SOLUTION
+    a = half_a - half_a.mean(axis=0)
+    b = half_b - half_b.mean(axis=0)
+    r = (a * b).sum(axis=0) / np.sqrt((a**2).sum(axis=0) * (b**2).sum(axis=0))
+    return 2 * r / (1 + r)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_split_half_reliability", "locked": true, "points": 2, "schema_version": 3, "solution": false}
+ventral_checks.check_split_half_reliability(split_half_reliability)
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(11)
+_s = _rng.normal(size=(300, 6))
+_a, _b = _s + _rng.normal(size=_s.shape), _s + 2 * _rng.normal(size=_s.shape)
+np.testing.assert_allclose(split_half_reliability(_a, _b), predictivity.split_half_reliability(_a, _b), atol=1e-9)
+np.testing.assert_allclose(split_half_reliability(_s, 3 * _s + 1), np.ones(6), atol=1e-9)
+### END HIDDEN TESTS
+
+# %%
+my_split_half_reliability = fallback(split_half_reliability, predictivity.split_half_reliability,
+                                     check=ventral_checks.check_split_half_reliability)
+ceiling = {r: my_split_half_reliability(*halves[r]) if halves else np.ones(neural.region(r).shape[1])
+           for r in neural.regions}
+for r, c in ceiling.items():
+    print(f"{r}: reliability median {np.nanmedian(c):.2f}, range {np.nanmin(c):.2f}-{np.nanmax(c):.2f}, "
+          f"{np.mean(c >= predictivity.MIN_RELIABILITY):.0%} of sites kept (>= {predictivity.MIN_RELIABILITY})")
+
+
+# %% [markdown]
+# ### Exercise 3 · normalised predictivity
+# Write `normalised_predictivity(features, responses, splits, ceiling)`. For each `(train, test)`
+# pair, fit a **fresh** `make_regression()` (it handles all sites at once) on the training images
+# and store its predictions for the test images; once every image has its held-out prediction,
+# compute each site's squared correlation over all images with its responses and divide by its
+# ceiling.
+
+# %% nbgrader={"grade": false, "grade_id": "normalised_predictivity", "locked": false, "schema_version": 3, "solution": true}
+def normalised_predictivity(features, responses, splits, ceiling, make_regression=predictivity.make_regression):
+    """Cross-validated EV / ceiling per site; features (n_images, n_units), responses (n_images, n_sites)."""
+    features, responses = np.asarray(features, float), np.asarray(responses, float)
+    ### BEGIN SOLUTION
+    predicted = np.zeros_like(responses)
+    for train, test in splits:
+        fitted = make_regression().fit(features[train], responses[train])
+        predicted[test] = fitted.predict(features[test])
+    p = predicted - predicted.mean(axis=0)
+    m = responses - responses.mean(axis=0)
+    r = (p * m).sum(axis=0) / np.sqrt((p**2).sum(axis=0) * (m**2).sum(axis=0))
+    return r**2 / np.asarray(ceiling, float)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test_normalised_predictivity", "locked": true, "points": 3, "schema_version": 3, "solution": false}
+ventral_checks.check_predictivity(normalised_predictivity)
+### BEGIN HIDDEN TESTS
+_rng = np.random.default_rng(12)
+_X = _rng.normal(size=(120, 6))
+_Y = _X @ _rng.normal(size=(6, 4)) + _rng.normal(size=(120, 4)) * np.array([0.0, 0.5, 1.0, 2.0])
+_c = np.array([1.0, 0.8, 0.5, 0.2])
+_sp = [(np.flatnonzero(np.arange(120) % 3 != k), np.flatnonzero(np.arange(120) % 3 == k)) for k in range(3)]
+np.testing.assert_allclose(normalised_predictivity(_X, _Y, _sp, _c), predictivity.predictivity(_X, _Y, _sp, _c),
+                           atol=0.02)
+assert np.max(normalised_predictivity(_rng.normal(size=(120, 200)), _Y, _sp, np.ones(4))) < 0.3
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Every representation, every site — with your `normalised_predictivity` if it passed its
+# check. Folds are drawn over images, stratified by object (Brain-Score's choice).
+
+# %%
+my_normalised_predictivity = fallback(normalised_predictivity, predictivity.predictivity,
+                                      check=ventral_checks.check_predictivity)
+neural_reps = (ventral_analysis.representations(neural.images, networks, seed=SEED) if DATA_PATH
+               else {name: x[test.level != 0] for name, x in reps.items()})   # the same units, V3 + V6 rows
+splits = ventral_analysis.predictivity_splits(neural, seed=SEED)
+table = ventral_analysis.predictivity_table(neural_reps, neural, ceiling, splits, predict=my_normalised_predictivity)
+summary = {name: {r: predictivity.summarise(v, ceiling[r]) for r, v in t.items()} for name, t in table.items()}
+fig = plotting.predictivity_figure(summary, title=f"{neural.source}: median over sites, bars: quartiles")
+best = ventral_analysis.best_layers(summary)
+print("best layer of the trained network per area:", best)
+
+# %% [markdown]
+# On the stand-in, the hand-built HMAX features predict the V4 sites best, as they must (V4 *is*
+# HMAX there); among the network's layers the middle ones do best for V4, and the deeper ones for
+# IT, where training clearly beats the untrained copy. That ordering — V4 from the middle, IT from
+# the top — is what Yamins et al. (2014) found in real recordings, where HMAX did *not* win, and
+# where the best task-trained layers explained about half of the explainable variance of IT
+# sites. Here, the low IT values say mostly that the stand-in's IT (object preference × pose
+# tuning) is not a linear function of any layer.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_circular", "locked": false, "points": 1, "schema_version": 3, "solution": true}
+# **Think!** On the stand-in, HMAX C1 predicts V4 better than any layer of the trained network.
+# Why is this not evidence that V4 is HMAX, and what would you need to make it evidence?
+#
+# ### BEGIN SOLUTION
+# Because the stand-in's V4 sites were *computed* from HMAX C1 maps (S2 templates in small
+# receptive fields): the result restates the construction. Evidence needs recordings the model
+# was not built from (the real V4 sites of Majaj et al. 2015), images the model was not tuned on,
+# held-out images in the regression, a noise ceiling from the data's repetitions, and a
+# comparison with alternatives (other layers, other models, an untrained control) — and ideally
+# a prediction on a new kind of stimulus or experiment, not only a fit.
+# ### END SOLUTION
+
+# %% [markdown]
+# ## 5 · What the task buys
+#
+# The numbers of this run (they vary with the machine's speed: the budget is time, not steps):
+
+# %%
+v6 = {name: float(depth["category"][name]["mean"][-1]) for name in ("trained pool", "untrained pool", "HMAX C2", "pixels")}
+readout = ventral_cnn.accuracy(model, test.images, test.category)[test.level == 6].mean()
+print(f"category of new objects at V6, linear decoder: trained {v6['trained pool']:.2f}, untrained "
+      f"{v6['untrained pool']:.2f}, HMAX C2 {v6['HMAX C2']:.2f}, pixels {v6['pixels']:.2f} (chance 0.12)")
+print(f"the network's own readout on new objects at V6: {readout:.2f}; trained {history['steps']} steps in "
+      f"{history['seconds']:.0f} s; best layer: {best}")
+
+# %% [markdown]
+# **Closing note.** On the course machine (2 shared cores, lightly loaded; 25 s of training,
+# about 300 steps at 11–12 steps/s) runs give, for the category of new objects at V6 (chance
+# 0.12): the trained network's top layer 0.33–0.40, the same network untrained 0.16–0.17, HMAX
+# C2 0.20, pixels 0.12–0.14; the network's own readout 0.30–0.35. The trained network's layer
+# that best predicts V4 is conv2 or conv3 (they are close), for IT conv4 or pool. With `FULL`
+# (300 s, about 3500 steps) the top layer reaches 0.41 and the readout 0.36: longer training
+# helps little. With 4 training objects per category, what limits accuracy on *new* objects is
+# the variety of objects seen, not the number of steps.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "think_task", "locked": false, "points": 2, "schema_version": 3, "solution": true}
+# **Think!** What does "task-driven" buy over HMAX, and what does it leave unexplained? Name at
+# least two things on each side.
+#
+# ### BEGIN SOLUTION
+# Buys: (1) features shaped by an objective — the templates of every layer are learned to make
+# the categories linearly separable across changes of view, so the top layer is tolerant *and*
+# selective, beating a hand-built hierarchy and an untrained one with the same architecture;
+# (2) a hierarchy whose stages line up with the areas (early/middle layers ~ V1/V4, top ~ IT)
+# without fitting any neuron: a normative account ("these responses are what recognising
+# objects requires") that makes predictions for new images; (3) a recipe that generalises to
+# other systems (audition, language). Leaves unexplained: (1) the learning rule and data — brains
+# do not see millions of labelled images or back-propagate errors, so the model says *what* is
+# computed, not how it develops; (2) recurrence, feedback and time (responses here are one
+# feedforward pass, IT responses evolve over 100 ms and with attention); (3) which task — category
+# training alone loses identity information IT keeps, and many architectures or tasks reach
+# similar predictivity, so a good score does not identify the mechanism; (4) the remaining
+# unexplained variance, individual neurons rather than linear combinations of units, and
+# behaviour at the level of single images (error patterns).
+# ### END SOLUTION
+
+# %% [markdown]
+# ## Take-home messages
+#
+# - A task-driven model is specified by an architecture, a task, a data set and a learning rule;
+#   the neurons are compared only afterwards ("learn neural activity via behaviour").
+# - Trained to categorise across changes of view, a small convolutional network builds, layer by
+#   layer, the tolerance that HMAX wired by hand — and beyond: at high variation its top layer
+#   decodes new objects well above HMAX C2, pixels and the same network untrained.
+# - The V4 → IT gap of notebook 07 reappears as depth: the gain from the task grows with the layer
+#   and with the variation of the images.
+# - Neural predictivity (cross-validated regression, explained variance over a split-half,
+#   Spearman–Brown corrected noise ceiling) asks which layer resembles which area; it is only as
+#   good as the data — on a stand-in built from models, it measures the construction.
