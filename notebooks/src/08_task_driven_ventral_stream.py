@@ -375,8 +375,8 @@ print(f"the network's own readout on new objects at V6: {readout:.2f}; trained {
       f"{history['seconds']:.0f} s; best layer: {best}")
 
 # %% [markdown]
-# **Closing note.** On the course machine (2 shared cores, lightly loaded; 25 s of training,
-# about 300 steps at 11–12 steps/s) runs give, for the category of new objects at V6 (chance
+# **What to expect.** On a 2-core machine, lightly loaded (25 s of training,
+# about 300 steps at 11–12 steps/s), runs give, for the category of new objects at V6 (chance
 # 0.12): the trained network's top layer 0.33–0.40, the same network untrained 0.16–0.17, HMAX
 # C2 0.20, pixels 0.12–0.14; the network's own readout 0.30–0.35. The trained network's layer
 # that best predicts V4 is conv2 or conv3 (they are close), for IT conv4 or pool. With `FULL`
