@@ -68,3 +68,18 @@ def test_signed_patterns_use_a_diverging_map_centred_on_zero():
     assert im.get_cmap().name == common.DIVERGING
     lo, hi = im.get_clim()
     assert lo == pytest.approx(-hi)
+
+
+def test_every_figure_name_is_defined_once():
+    """``helpers.plotting`` re-exports every topic module: a name in two of them would shadow one."""
+    import importlib
+    import pkgutil
+
+    import helpers.plotting
+
+    owners: dict[str, list[str]] = {}
+    for info in pkgutil.iter_modules(helpers.plotting.__path__):
+        module = importlib.import_module(f"helpers.plotting.{info.name}")
+        for name in getattr(module, "__all__", ()):
+            owners.setdefault(name, []).append(info.name)
+    assert not {n: m for n, m in owners.items() if len(m) > 1}

@@ -218,7 +218,7 @@ def test_depth_figure_and_training_curve_draw():
     assert len(fig.axes) == 1 and fig.axes[0].get_ylabel() == "held-out accuracy"
     hist = {"step": [1, 2, 3, 4, 5, 6], "loss": [2.1, 2.0, 1.9, 1.7, 1.6, 1.5], "check_step": [0, 6],
             "check_accuracy": {6: [0.12, 0.3]}, "steps": 6, "seconds": 1.0}
-    fig = ventral_plots.training_curve(hist, 0.125)
+    fig = ventral_plots.category_learning_curve(hist, 0.125)
     assert [ax.get_xlabel() for ax in fig.axes] == ["training step", "training step"]
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from .common import NEUTRAL, new_figure
 from .decoding import REGION_COLOURS
 
-__all__ = ["LEVEL_COLOURS", "training_curve", "depth_figure", "predictivity_figure"]
+__all__ = ["LEVEL_COLOURS", "category_learning_curve", "depth_figure", "predictivity_figure"]
 
 #: One colour per variation level, light (V0) to dark (V6).
 LEVEL_COLOURS = {0: "#9ecae1", 3: "#4292c6", 6: "#08306b"}
@@ -21,7 +21,7 @@ def _level_colour(level: int) -> str:
     return LEVEL_COLOURS.get(int(level), NEUTRAL)
 
 
-def training_curve(history: Mapping[str, Any], chance: float, title: str = ""):
+def category_learning_curve(history: Mapping[str, Any], chance: float, title: str = ""):
     """Training loss per step (and its running mean) and the readout's held-out accuracy per level.
 
     Parameters

@@ -139,7 +139,7 @@ my_train_step = fallback(train_step, ventral_cnn.train_step, check=ventral_check
 monitor = (test.images[::4], test.category[::4], test.level[::4])   # a quarter of the held-out images
 history = ventral_cnn.train(model, batches, max_seconds=TRAIN_SECONDS, step_fn=my_train_step, monitor=monitor)
 print(f"{history['steps']} steps in {history['seconds']:.1f} s ({history['steps_per_s']:.1f} steps/s, 1 thread)")
-fig = plotting.training_curve(history, chance=1 / len(standin.category_names))
+fig = plotting.category_learning_curve(history, chance=1 / len(standin.category_names))
 
 # %% [markdown]
 # The loss falls from $\log 8 \approx 2.08$ (chance) within a few dozen steps. On objects it has
