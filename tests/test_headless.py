@@ -77,6 +77,7 @@ def test_explorer_widget_carries_its_figure() -> None:
         ax.plot([0, 1], [0, a])
         return fig
 
+    open_before = plt.get_fignums()  # figures other tests of this worker may have left open
     w = widgets.figure_explorer(draw, a=FloatSlider(value=1.0, min=0.0, max=2.0))
     bundle = w._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle and "image/png" in bundle
@@ -85,7 +86,7 @@ def test_explorer_widget_carries_its_figure() -> None:
     w.children[0].value = 2.0
     assert w.png != first
     assert w.figure.outputs[0]["data"]["image/png"]
-    assert plt.get_fignums() == []  # nothing left open for a backend to show twice
+    assert plt.get_fignums() == open_before  # the explorer leaves nothing open for a backend to show twice
     with pytest.raises(ValueError, match="sliders"):
         widgets.figure_explorer(draw)
 
