@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from .paths import CACHE_DIR, DATA_DIR
 from .place_cells import (
@@ -49,6 +48,7 @@ from .place_cells import (
 from .precision import PRECISIONS, fastest_precision
 from .torch_setup import device as default_device
 from .torch_setup import use_threads
+from .training import budget_bar
 from .trajectories import BOX_SIZE, DT, simulate_trajectories
 from .validation import check_scalar
 
@@ -458,7 +458,7 @@ def train(
         rng.bit_generator.state = saved["rng_state"]
         history, step, elapsed = saved["history"], saved["step"], saved["elapsed"]
 
-    bar = _progress_bar(limit, step, max_seconds) if progress else None
+    bar = budget_bar(limit, max_seconds, initial=step) if progress else None
     start = time.perf_counter() - elapsed
     call_start = time.perf_counter()
     while step < limit:
@@ -493,14 +493,6 @@ def train(
     model.elapsed = time.perf_counter() - start
     model.precision_rates = rates
     return model, history
-
-
-def _progress_bar(limit: float, step: int, max_seconds: float | None):
-    """tqdm bar over the steps, or over the seconds of the budget when there is no step count."""
-    if math.isfinite(limit):
-        return tqdm(total=int(limit), initial=step, desc="training", unit="step", mininterval=1.0)
-    return tqdm(total=round(max_seconds), desc=f"training for {max_seconds:.0f} s", unit="s", mininterval=1.0,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
 
 def train_phases(

@@ -54,6 +54,9 @@ __all__ = [
     "synthetic",
     "standin_sites",
     "c2_from_c1",
+    "c2_features",
+    "pixel_features",
+    "C2_PER_SIZE",
     "poisson_rates",
 ]
 
@@ -82,6 +85,8 @@ IT_PATCHES = (4, 8)
 IT_TOLERANCE = {"position": (0.15, 0.5), "octaves": 1.0, "rotation": 45.0, "foreshortening": 0.25}
 # ---------------------------------------------------------------------------------------------
 
+#: S2 prototypes per patch size of the C2 baseline (Serre et al. 2007 sample 250; 50 keep it fast).
+C2_PER_SIZE = 50
 _CACHE_VERSION = "v1"
 #: Names of the 64 objects, "<category>_<k>", in the order of their index.
 _OBJECT_NAMES: tuple[str, ...] = tuple(f"{stimuli.CATEGORIES[o // stimuli.N_OBJECTS]}_{o % stimuli.N_OBJECTS}"
@@ -368,11 +373,8 @@ def synthetic(
     responses = {k: poisson_rates(r, n_repetitions, seed=s_spikes).astype(np.float32) for k, r in rates.items()}
     features: dict[str, np.ndarray] = {}
     if baselines:
-        features["pixels"] = _pixels(stim.images)
-        protos = hmax.default_prototypes(n_per_size=50)
-        fit = [p for p in protos if p.shape[-1] <= c1[0].shape[-1]]
-        d2 = c2_from_c1(c1, fit) * np.concatenate([np.full(p.shape[0], p[0].size) for p in fit])
-        features["HMAX C2"] = np.exp(-d2 / (2 * hmax.S2_SIGMA**2)).astype(np.float32)
+        features["pixels"] = pixel_features(stim.images)
+        features["HMAX C2"] = c2_features(c1)
     data = NeuralData(
         responses=responses,
         category=stim.category,
@@ -391,8 +393,30 @@ def synthetic(
     return data
 
 
-def _pixels(images: np.ndarray, side: int = 48) -> np.ndarray:
-    """Grey levels on a side x side grid (block means), (n_images, side^2)."""
+def c2_features(c1: Sequence[np.ndarray], prototypes: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """The HMAX C2 baseline from C1 maps in hand: the best match over positions and bands.
+
+    Parameters
+    ----------
+    c1 : list of (n_images, n_orientations, h, w) arrays
+        C1 maps, one per band (:meth:`helpers.hmax.HMAX.c1`).
+    prototypes : list of arrays, optional
+        S2 templates; default 50 natural-image prototypes per patch size (notebook 06's model).
+        Those larger than the C1 maps are left out.
+
+    Returns
+    -------
+    (n_images, n_prototypes) float32 array
+        C2 responses, ``exp(-distance^2 / (2 sigma^2))``.
+    """
+    protos = hmax.default_prototypes(n_per_size=C2_PER_SIZE) if prototypes is None else prototypes
+    fit = [p for p in protos if p.shape[-1] <= min(c1[0].shape[-2:])]
+    d2 = c2_from_c1(c1, fit) * np.concatenate([np.full(p.shape[0], p[0].size) for p in fit])
+    return np.exp(-d2 / (2 * hmax.S2_SIGMA**2)).astype(np.float32)
+
+
+def pixel_features(images: np.ndarray, side: int = 48) -> np.ndarray:
+    """The pixel baseline: grey levels on a side x side grid (block means), (n_images, side^2)."""
     x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))[:, None]
     return F.adaptive_avg_pool2d(x, side).reshape(len(images), -1).numpy()
 

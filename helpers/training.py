@@ -1,7 +1,9 @@
 """The Adam loop shared by the small networks of notebooks 01-03 (flip-flop, delayed recall,
-angular integrator): one fresh batch per step, optional gradient clipping, a progress bar."""
+angular integrator): one fresh batch per step, optional gradient clipping, a progress bar; and
+the progress bar of the step- or time-budgeted trainings (grid RNN, ventral CNN)."""
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -9,7 +11,25 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-__all__ = ["fit"]
+__all__ = ["fit", "budget_bar"]
+
+
+def budget_bar(limit: float, max_seconds: float | None, initial: int = 0) -> tqdm:
+    """A tqdm bar over the steps when their number is finite, else over the seconds of the budget.
+
+    Parameters
+    ----------
+    limit : float
+        Number of steps (``math.inf``: training is limited by time only).
+    max_seconds : float or None
+        The time budget (s), shown when ``limit`` is infinite.
+    initial : int
+        Steps already done (a resumed run).
+    """
+    if math.isfinite(limit):
+        return tqdm(total=int(limit), initial=initial, desc="training", unit="step", mininterval=1.0)
+    return tqdm(total=round(max_seconds), desc=f"training for {max_seconds:.0f} s", unit="s", mininterval=1.0,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
 
 def fit(

@@ -40,7 +40,6 @@ __all__ = [
     "HMAX_SIZE",
     "BASELINES",
     "held_out",
-    "pixel_features",
     "hmax_features",
     "subsample_units",
     "representations",
@@ -60,8 +59,6 @@ N_UNITS = 1000
 HMAX_SIZE = neural_standin.IMAGE_SIZE
 #: The hand-built baselines, in order of depth.
 BASELINES: tuple[str, ...] = ("pixels", "HMAX C1", "HMAX C2")
-#: S2 prototypes per patch size of the C2 baseline (as the stand-in's of notebook 07).
-_C2_PER_SIZE = 50
 _CACHE_VERSION = "v1"
 
 
@@ -97,12 +94,6 @@ def _resize(images: Any, side: int) -> torch.Tensor:
     return F.interpolate(x, size=(side, side), mode="bilinear", antialias=True, align_corners=False)
 
 
-def pixel_features(images: Any, side: int = 48) -> np.ndarray:
-    """Grey levels on a side x side grid (block means), (n_images, side^2) -- notebook 07's baseline."""
-    x = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))[:, None]
-    return F.adaptive_avg_pool2d(x, side).reshape(len(images), -1).numpy()
-
-
 def hmax_features(images: Any, size: int = HMAX_SIZE, cache: bool = True) -> dict[str, np.ndarray]:
     """HMAX C1 (all 8 bands, flattened) and C2 of the images seen at ``size`` px, cached on disk.
 
@@ -124,12 +115,10 @@ def hmax_features(images: Any, size: int = HMAX_SIZE, cache: bool = True) -> dic
                 return {"HMAX C1": z["c1"], "HMAX C2": z["c2"]}
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             pass  # unreadable cache: recompute below
-    protos = hmax.default_prototypes(n_per_size=_C2_PER_SIZE)
+    protos = hmax.default_prototypes(n_per_size=neural_standin.C2_PER_SIZE)
     c1 = hmax.HMAX(protos).c1(x)
-    fit = [p for p in protos if p.shape[-1] <= min(c1[0].shape[-2:])]
-    d2 = neural_standin.c2_from_c1(c1, fit) * np.concatenate([np.full(p.shape[0], p[0].size) for p in fit])
     out = {"HMAX C1": np.concatenate([c.reshape(len(x), -1) for c in c1], axis=1).astype(np.float32),
-           "HMAX C2": np.exp(-d2 / (2 * hmax.S2_SIGMA**2)).astype(np.float32)}
+           "HMAX C2": neural_standin.c2_features(c1, protos)}
     if cache:
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
         try:
@@ -178,7 +167,7 @@ def representations(images: Any, networks: Mapping[str, VentralCNN], baselines: 
     baselines = dict(baselines or {})
     missing = [b for b in BASELINES if b not in baselines]
     if "pixels" in missing:
-        baselines["pixels"] = pixel_features(images)
+        baselines["pixels"] = neural_standin.pixel_features(images)
     if "HMAX C1" in missing or "HMAX C2" in missing:
         baselines.update({k: v for k, v in hmax_features(images).items() if k in missing})
     out = {}

@@ -30,12 +30,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
 from . import stimuli
 from . import validation as val
 from .object_batches import ObjectBatches
 from .torch_setup import use_threads
+from .training import budget_bar
 
 __all__ = [
     "IMAGE_SIZE",
@@ -271,7 +271,7 @@ def train(
         for l, accs in hist["check_accuracy"].items():
             accs.append(float(ok[m_lev == l].mean()))
 
-    bar = _progress_bar(limit, budget) if progress else None
+    bar = budget_bar(limit, budget) if progress else None
     step, elapsed, next_check = 0, 0.0, 0.0
     check(0, 0.0)
     model.train()
@@ -305,13 +305,6 @@ def train(
     model.eval()
     hist.update(steps=step, seconds=elapsed, steps_per_s=step / max(elapsed, 1e-9))
     return hist
-
-
-def _progress_bar(limit: float, budget: float):
-    if math.isfinite(limit):
-        return tqdm(total=int(limit), desc="training", unit="step", mininterval=1.0)
-    return tqdm(total=round(budget), desc=f"training for {budget:.0f} s", unit="s", mininterval=1.0,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
 
 @torch.no_grad()
