@@ -2,8 +2,8 @@
 """Set up the environment and open the notebooks, or run the tests -- one command each.
 
     python3 tasks.py lab      # create .venv (first time), install, open JupyterLab on notebooks/
-    python3 tasks.py test     # create .venv (first time), install, run the whole test suite
-    python3 tasks.py test --quick   # the same without executing whole notebooks (a few minutes)
+    python3 tasks.py test     # create .venv (first time), install, run the fast tier (unit tests)
+    python3 tasks.py test --full    # every tier: notebooks, grading, bundle, browser (what CI runs)
     python3 tasks.py handout [--release]   # the executed notebooks as a static HTML site
     python3 tasks.py bundle [--out DIR] [--force]   # what students receive: DIR/brain-models/ and .zip
 
@@ -50,6 +50,17 @@ def setup() -> None:
     STAMP.write_text(_fingerprint())
 
 
+def test_args(args: list[str]) -> list[str]:
+    """pytest's arguments for ``tasks.py test [--full] [ARGS]``: the fast tier (``-m unit``: no
+    whole-notebook execution) unless ``--full`` or a ``-m`` of the caller's own chooses the tiers.
+    (``--quick``, the fast tier's old name, is accepted.)"""
+    full = "--full" in args
+    args = [a for a in args if a not in ("--full", "--quick")]
+    if full or "-m" in args or any(a.startswith("-m=") for a in args):
+        return args
+    return ["-m", "unit", *args]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("lab", "test", "setup", "handout", "bundle"):
         print(__doc__)
@@ -64,10 +75,7 @@ def main(argv: list[str]) -> int:
         if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI machines run as root
             cmd.append("--allow-root")
     elif argv[0] == "test":
-        args = argv[1:]
-        if "--quick" in args:  # unit tests only: no nbval, no whole-notebook execution
-            args = ["tests", "-m", "not notebook", *[a for a in args if a != "--quick"]]
-        cmd = [str(PY), "-m", "pytest", *args]
+        cmd = [str(PY), "-m", "pytest", *test_args(argv[1:])]
     elif argv[0] == "handout":
         cmd = [str(PY), str(ROOT / "tools" / "handout.py"), *argv[1:]]
     elif argv[0] == "bundle":  # the student bundle (course/bundle.py); default --out bundle/

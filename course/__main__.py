@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="seconds a cell may run before it is interrupted (default 45)")
     p_gr.add_argument("--timeout", type=float, default=None,
                       help="seconds one notebook may run in all (default 600)")
+    p_gr.add_argument("--keep-executed", type=Path, default=None,
+                      help="folder to keep each graded notebook as executed (<student>/<notebook>.ipynb; "
+                           "holds the hidden tests: never hand it out)")
 
     p_co = sub.add_parser("collect", help="turn an LMS download (folder or zip) into SUBMISSIONS/<student>/")
     p_co.add_argument("lms", type=Path, help="the LMS download: a folder or a .zip")
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = grade(args.submissions, args.out, args.notebooks, workers=args.workers, force=args.force,
                          feedback_dir=args.feedback,
                          cell_timeout=args.cell_timeout or CELL_TIMEOUT_S,
-                         timeout=args.timeout or NOTEBOOK_TIMEOUT_S)
+                         timeout=args.timeout or NOTEBOOK_TIMEOUT_S, executed_dir=args.keep_executed)
             bad = sum(r.status != "graded" for r in rows)
             feedback = args.feedback or args.out.parent / "feedback"
             print(f"graded {len(rows)} notebook(s) -> {args.out}; feedback in {feedback}/; "

@@ -265,10 +265,11 @@ def _log_lines(text: str, prefix: str) -> list[str]:
 class _Grader:
     def __init__(self, work: Path, base: Path, jupyter_path: Path, assignments: dict[str, _Assignment],
                  feedback_dir: Path | None, hide: list[str], cell_timeout: int, notebook_timeout: float,
-                 isolate: bool) -> None:
+                 isolate: bool, executed_dir: Path | None = None) -> None:
         self.work, self.base, self.jupyter_path = work, base, jupyter_path
         self.assignments, self.feedback_dir, self.hide = assignments, feedback_dir, hide
         self.cell_timeout, self.notebook_timeout, self.isolate = cell_timeout, notebook_timeout, isolate
+        self.executed_dir = executed_dir
         self._uids = random.Random(os.getpid() ^ time.time_ns())
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -356,6 +357,10 @@ class _Grader:
             executed = nbformat.read(autograded, as_version=4)
         except Exception:  # noqa: BLE001
             executed = None
+        if executed is not None and self.executed_dir is not None:
+            kept = self.executed_dir / student / f"{a.aid}.ipynb"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(executed, kept)
         self._feedback(row, a, executed)
         log.info("%s/%s: %g / %g (%.0f s)", student, a.aid, row.score, row.max_score, time.monotonic() - t0)
         return row
@@ -434,6 +439,7 @@ def grade(
     force: bool = False,
     feedback_dir: Path | None = None,
     cell_timeout: int = CELL_TIMEOUT_S,
+    executed_dir: Path | None = None,
 ) -> list[GradeRow]:
     """Auto-grade every ``SUBMISSIONS/<student>/<notebook>.ipynb`` into a CSV.
 
@@ -460,6 +466,10 @@ def grade(
     cell_timeout : int
         Seconds one cell may run before it is interrupted (its kernel is killed
         ``KILL_GRACE_S`` later if it does not stop).
+    executed_dir : Path, optional
+        Where to keep each graded notebook as nbgrader executed it
+        (``<student>/<notebook>.ipynb``, hidden tests and their outputs included: never hand
+        these out); default: not kept.
     """
     out = Path(out)
     if out.exists() and not force:
@@ -491,8 +501,12 @@ def grade(
         write_kernelspec(jupyter_path)
         feedback_dir.mkdir(parents=True, exist_ok=True)
         hide = _hidden_paths([work, submissions, feedback_dir, Path(notebook_dir)])
+        executed_dir = Path(executed_dir) if executed_dir is not None else None
+        if executed_dir is not None:
+            executed_dir.mkdir(parents=True, exist_ok=True)
+            hide.append(str(executed_dir.resolve()))
         grader = _Grader(work, base, jupyter_path, assignments, feedback_dir, hide, int(cell_timeout),
-                         float(timeout), isolate)
+                         float(timeout), isolate, executed_dir)
         imports = [i for a in assignments.values() for i in a.imports]
         grader.zygote = _start_zygote(work / "_zygote.sock", imports) if jobs else None
 

@@ -1,12 +1,16 @@
 """The student bundle: nothing of the instructor's in it, and it works on its own.
 
 The bundle is searched file by file (and inside its zip) for nbgrader's solution and
-hidden-test markers and for every line of every hidden test; then it is set up in a fresh
-virtual environment exactly as its README says and every released notebook runs to the end
-(the untouched exercises fall back to the reference).
+hidden-test markers and for every line of every hidden test. It is then set up in a fresh
+virtual environment exactly as its README says. Its kernel runs a smoke notebook: every import
+of every released notebook, every ``helpers`` module, the shipped networks, an inline figure and
+an explorer widget. Its notebooks are byte for byte the release that the grading tier runs to the
+end, with the untouched exercises falling back to the reference. So the bundle tier does not run
+them a third time.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -18,12 +22,14 @@ import nbformat
 import pytest
 
 from course.bundle import BUNDLE_NAME, LEAK_MARKERS, TEST_ONLY_PACKAGES, build_bundle
+from course.release import release
 from course.submission import hidden_region
 
 from .conftest import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+pytestmark = pytest.mark.bundle
 STUDENT_FILES = {"README.md", "requirements.txt", "pyproject.toml", "tasks.py", "notebooks", "helpers", "data"}
 
 
@@ -89,31 +95,62 @@ def test_existing_bundle_is_never_overwritten(bundle):
         build_bundle(folder.parent, NOTEBOOKS)
 
 
+def test_bundle_notebooks_are_the_release_that_grading_runs(bundle, tmp_path):
+    """The bundle's notebooks are byte for byte the student release, which the grading tier runs
+    to the end (tests/test_grading_round_trip.py): the bundle need not run them again."""
+    folder, _ = bundle
+    release(tmp_path / "release", NOTEBOOKS)
+    for path in NBS:
+        assert (folder / "notebooks" / path.name).read_bytes() == (tmp_path / "release" / path.name).read_bytes(), \
+            path.name
+
+
+def smoke_notebook(released: list[Path]) -> nbformat.NotebookNode:
+    """One short notebook that needs what the released notebooks need, without their long runs:
+    every import any of them makes, every module of ``helpers``, the shipped networks in
+    ``data/``, a figure through the default inline backend and an explorer widget."""
+    imports: list[str] = []
+    for path in released:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            imports += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    cells = [
+        "\n".join(dict.fromkeys(imports)),
+        "import importlib, pkgutil\nimport helpers\n"
+        "mods = [m.name for m in pkgutil.walk_packages(helpers.__path__, 'helpers.')]\n"
+        "for m in mods:\n    importlib.import_module(m)\nprint(len(mods), 'helpers modules')",
+        "from helpers import angular_integrator, grid_rnn\n"
+        "grid_rnn.load_shipped(); angular_integrator.load_angular_integrator(); print('shipped networks load')",
+        "from helpers import plotting\nimport matplotlib.pyplot as plt\nplotting.use_lecture_style()\n"
+        "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])",
+        "from helpers import widgets\nwidgets.chaos_explorer(n=40, T=30)",
+    ]
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    return nb
+
+
 _EXECUTE = r"""
-import json, sys, time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+import json, sys
 import nbformat
 from nbclient import NotebookClient
 
-def run(path):
-    nb = nbformat.read(path, as_version=4)
-    t0 = time.monotonic()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    fell_back = sum("reference" in o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                    for o in c.get("outputs", []))
-    return {"notebook": path.name, "seconds": round(time.monotonic() - t0), "fallback_lines": fell_back}
-
-paths = sorted(Path(sys.argv[1]).glob("*.ipynb"))
-with ThreadPoolExecutor(2) as pool:
-    print(json.dumps(list(pool.map(run, paths))))
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[2]}}).execute()
+mimes = [sorted(o.get("data", {})) for c in nb.cells for o in c.outputs]
+texts = [o.get("text", "") for c in nb.cells for o in c.outputs if o.output_type == "stream"]
+print(json.dumps({"mimes": mimes, "texts": texts}))
 """
 
 
-@pytest.mark.notebook
 @pytest.mark.timeout(1500)
-def test_bundle_sets_up_and_runs_every_notebook_on_its_own(bundle, tmp_path):
+def test_bundle_sets_up_on_its_own_and_its_kernel_has_what_the_notebooks_need(bundle, tmp_path):
     folder, _ = bundle
     readme = (folder / "README.md").read_text()
     assert "python3 tasks.py lab" in readme and "python3 tasks.py setup" in readme
@@ -138,10 +175,14 @@ def test_bundle_sets_up_and_runs_every_notebook_on_its_own(bundle, tmp_path):
     helpers_file, specs = where.stdout.splitlines()
     assert Path(helpers_file).resolve().is_relative_to(folder.resolve())
     assert specs == "None None None", "no grading tool and no test tool in the student's environment"
-    run = subprocess.run([py, "-c", _EXECUTE, str(folder / "notebooks")], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=1200)
+    smoke = tmp_path / "smoke.ipynb"
+    nbformat.write(smoke_notebook(sorted((folder / "notebooks").glob("*.ipynb"))), smoke)
+    run = subprocess.run([py, "-c", _EXECUTE, str(smoke), str(folder / "notebooks")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
-    results = json.loads(run.stdout.strip().splitlines()[-1])
-    print(results)
-    assert [r["notebook"] for r in results] == [p.name for p in NBS]
-    assert all(r["fallback_lines"] > 0 for r in results), results  # the stubs fell back to the reference
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert any("helpers modules" in t for t in result["texts"]), result
+    assert any("shipped networks load" in t for t in result["texts"]), result
+    assert ["image/png", "text/plain"] in result["mimes"], "the inline backend drew the figure"
+    assert any("application/vnd.jupyter.widget-view+json" in m and "image/png" in m for m in result["mimes"]), \
+        "the explorer is a widget carrying its figure"

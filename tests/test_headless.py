@@ -1,64 +1,27 @@
-"""Every notebook as the standard headless tools run it: nbclient (nbconvert, papermill,
-jupyter-book and nbgrader all use it), a fresh kernel, the default inline matplotlib backend.
+"""Headless execution, as nbconvert, papermill and nbgrader run a notebook: the checks that
+do not need a whole notebook run.
 
-Nothing is forced here: no backend, no environment variable. A cell that takes longer than
-``CELL_TIMEOUT_S`` fails the test (nbclient's own default is to wait forever), every cell that
-draws a figure must leave an ``image/png`` output, and the number of figures per notebook is
-pinned so that a figure that silently stops rendering is noticed.
+Each source notebook is executed once, by nbval, in the notebook tier. The checks that the
+headless runner used to make on its own run (figures, errors, the per-cell time bound, the
+pinned figure counts) are attached to that run by ``tests/notebook_runs.py``. The tests here
+check that machinery, the explorer widget and the handout on small inputs.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tools import handout
 
+from .notebook_runs import CELL_TIMEOUT_S, DRAWS, FIGURES, count_images, executed_copy, figure_cells, run_problems
+
 ROOT = Path(__file__).resolve().parents[1]
-
-#: Seconds any one cell may take before it counts as hung (the slowest default-mode cell, the
-#: live training of notebook 04, takes about a minute on a loaded 2-core machine).
-CELL_TIMEOUT_S = 240
-
-#: ``image/png`` outputs of each executed source notebook.
-FIGURES = {
-    "01_rnn_basics": 6,
-    "02_bptt": 5,
-    "03_ring_attractors": 10,
-    "04_grid_cell_rnn": 10,
-    "05_mexican_hat": 5,
-    "06_hmax": 6,
-    "07_v4_vs_it_decoding": 5,
-    "08_task_driven_ventral_stream": 4,
-}
-
-#: A code cell that draws: it makes a figure (``fig = ...``), shows one, or builds an explorer.
-DRAWS = re.compile(r"plt\.show\(\)|widgets\.\w+_explorer\(|^\s*fig\w*\s*=", re.MULTILINE)
-
-
-def figure_cells(nb) -> list:
-    return [c for c in nb.cells if c.cell_type == "code" and DRAWS.search(c.source)]
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("name", sorted(FIGURES))
-def test_notebook_runs_headless_with_its_figures(name: str) -> None:
-    ex = handout.execute(ROOT / "notebooks" / f"{name}.ipynb", timeout=CELL_TIMEOUT_S)
-    errors = [o for c in ex.nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors, f"{name}: error outputs {[e.ename for e in errors]}"
-    for cell in figure_cells(ex.nb):
-        kinds = [o.get("data", {}).keys() for o in cell.outputs]
-        assert any("image/png" in k for k in kinds), (
-            f"{name}: this cell draws but left no image/png output:\n{cell.source[:300]}"
-        )
-    assert ex.images() == FIGURES[name], f"{name}: {ex.images()} figures, pinned {FIGURES[name]}"
 
 
 def test_figure_cells_are_recognised() -> None:
     """The pattern that finds drawing cells finds them in every notebook (it can fail)."""
-    import nbformat
-
     for name in FIGURES:
         nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         assert 3 <= len(figure_cells(nb)) <= FIGURES[name], name
@@ -96,3 +59,56 @@ def test_handout_refuses_to_overwrite(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="--force"):
         handout.build(tmp_path, only=["01"])
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def _tiny_notebook(tmp_path: Path) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nx = 6 * 7\nprint(x)"),
+                nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.plot([0, 1], [1, 0])")]
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_handout_execute_runs_a_notebook_with_the_inline_backend(tmp_path):
+    """The runner of the handout (and of a browser test run without its notebook tier): a fresh
+    kernel, the default inline backend, one PNG per drawing cell, per-cell seconds."""
+    ex = handout.execute(_tiny_notebook(tmp_path))
+    assert ex.images() == 1 and count_images(ex.nb) == 1
+    assert ex.nb.cells[0].outputs[0]["text"] == "42\n"
+    assert len(ex.cell_seconds) == 2 and all(0 <= s < CELL_TIMEOUT_S for s in ex.cell_seconds)
+
+
+def _recorded(nb, outputs_by_cell: dict[int, list], seconds: float = 1.0) -> dict:
+    return {n: (outs, seconds) for n, outs in outputs_by_cell.items()}
+
+
+PNG = {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Figure>"}, "metadata": {}}
+
+
+def _two_cell_nb() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("fig = plotting.thing(x)")]
+    return nb
+
+
+def test_a_whole_run_is_checked_for_figures_errors_and_cells_that_did_not_run():
+    """The whole-notebook item of the source run fails for each way a run can be broken."""
+    nb = _two_cell_nb()
+    good = executed_copy(nb, _recorded(nb, {0: [], 1: [PNG]}))
+    assert count_images(good) == 1 and good.cells[1].execution_count == 2
+    assert run_problems(good, _recorded(nb, {0: [], 1: [PNG]}), "not_pinned") == []
+    no_figure = _recorded(nb, {0: [], 1: [{"output_type": "stream", "name": "stdout", "text": "hi"}]})
+    assert any("draw but left no image/png" in p
+               for p in run_problems(executed_copy(nb, no_figure), no_figure, "not_pinned"))
+    error = _recorded(nb, {0: [{"output_type": "error", "ename": "ValueError", "evalue": "x", "traceback": []}],
+                           1: [PNG]})
+    assert any("error outputs" in p for p in run_problems(executed_copy(nb, error), error, "not_pinned"))
+    missing = _recorded(nb, {0: []})
+    assert any("did not run" in p for p in run_problems(executed_copy(nb, missing), missing, "not_pinned"))
+    slow = _recorded(nb, {0: [], 1: [PNG]}, seconds=CELL_TIMEOUT_S + 1)
+    assert any("slower than" in p for p in run_problems(executed_copy(nb, slow), slow, "not_pinned"))
+    ok = _recorded(nb, {0: [], 1: [PNG]})
+    assert any("pinned" in p for p in run_problems(executed_copy(nb, ok), ok, "01_rnn_basics"))
+    assert DRAWS.search("fig = plotting.x()") and not DRAWS.search("x = fig")

@@ -92,7 +92,7 @@ def execute(path: str | Path, timeout: int = CELL_TIMEOUT_S) -> Executed:
     return Executed(path, nb, time.perf_counter() - start, cells)
 
 
-def _static(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def static_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy for a page without a kernel: widget views give way to their figure."""
     nb = nbformat.from_dict(nb)
     nb.metadata.pop("widgets", None)
@@ -108,7 +108,7 @@ def write_page(ex: Executed, dest: Path) -> Path:
     """Write one executed notebook as a standalone HTML page (figures embedded)."""
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(_static(ex.nb))
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(static_copy(ex.nb))
     dest.write_text(body, encoding="utf-8")
     return dest
 
