@@ -195,6 +195,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _record_expected(config: pytest.Config) -> None:
     """Write the outputs of this run's ``nbval-check-output`` cells (``--nbval-record``)."""
+    with FileLock(str(EXPECTED_OUTPUTS) + ".lock"):  # each xdist worker records its own notebooks
+        _merge_expected(config)
+
+
+def _merge_expected(config: pytest.Config) -> None:
     expected = _load_expected()
     for path, cells in config.stash[_RUNS].items():
         nb = nbformat.read(path, as_version=4)

@@ -217,7 +217,7 @@ for _j1 in (2.2, 3.7, 15.0):
     assert abs(half_width_theory(_j1) - ring_analysis.bump_half_width_theory(_j1)) < 1e-6
 ### END HIDDEN TESTS
 
-# %%
+# %% tags=["nbval-check-output"]
 my_half_width_theory = fallback(half_width_theory, ring_analysis.bump_half_width_theory, check=ring_checks.check_half_width_theory)
 theta_c = my_half_width_theory(6.0)
 measured = ring_analysis.measure_half_width(rates[-1])

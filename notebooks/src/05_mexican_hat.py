@@ -66,7 +66,7 @@ print(f"paper's gamma after 300 ms: activity varies by {flat.std():.1e} across t
 # The authors' own code escaped this by multiplying the rectified input by a gain (and a faster
 # $\tau$); we keep the unit-slope ReLU and use $\gamma = 1.1\,\beta$. Now start from noise:
 
-# %%
+# %% tags=["nbval-check-output"]
 bf = sheet.Sheet(N)
 formation = sheet.simulate(bf, 0.3, seed=0, record_every=0.05)
 fig = plotting.pattern_formation_figure(formation.rates[:, 0], formation.times,

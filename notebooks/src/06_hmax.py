@@ -53,7 +53,7 @@ N_PER_SIZE = 250 if FULL else 100     # S2 prototypes per patch size (Serre's co
 # Write `gabor(size, wavelength, sigma, orientation, gamma)` following the recipe above
 # (`orientation` in degrees). The band sizes of the table, for reference:
 
-# %%
+# %% tags=["nbval-check-output"]
 for p in hmax.s1_parameters()[:4]:
     print(f"band {p['band']}: size {p['size']:2d} px, lambda {p['lambda']:.1f} px, sigma {p['sigma']:.1f} px")
 
@@ -108,7 +108,7 @@ idx = np.concatenate(pick)
 labels = [f"V{l} {stimuli.CATEGORIES[c]}" for l, c in zip(examples.level[idx], examples.category[idx], strict=True)]
 fig = plotting.stimulus_grid(examples.images[idx], labels, ncols=8, title="one object per category at V0, V3 and V6")
 
-# %%
+# %% tags=["nbval-check-output"]
 model = hmax.HMAX(hmax.default_prototypes(n_per_size=N_PER_SIZE))
 image = examples.images[pick[0][2]]   # a car at V0
 s1, c1 = model.s1(image), model.c1(image)

@@ -76,7 +76,7 @@ fig = plotting.stimulus_grid(images[:, 0].numpy(), labels, ncols=8, title="a tra
 # of the 8 categories. A second copy, built with the same seed and never trained, is the control:
 # whatever it does, the architecture alone does.
 
-# %%
+# %% tags=["nbval-check-output"]
 model = ventral_cnn.build(seed=SEED)
 untrained = ventral_cnn.build(seed=SEED)   # the same weights as `model` before training
 print(ventral_cnn.describe(model))
