@@ -51,10 +51,13 @@ SERVER_START_S = 120
 #: Seconds between two looks at the page while waiting.
 POLL_S = 0.5
 
-# JupyterLab user settings: no news or update checks (no network, no toast in screenshots).
+# JupyterLab user settings: no news or update checks (no network, no toast in screenshots), and
+# every cell of a notebook kept in the page (the default windowing drops the cells far from the
+# view, so the figures of an opened notebook could not all be found).
 _LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
 
