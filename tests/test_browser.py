@@ -269,18 +269,23 @@ def test_widget_notebooks_are_found():
 
 #: Seconds MathJax may take to typeset a handout page.
 TYPESET_TIMEOUT_S = 120
-#: Once MathJax has started and typeset the page, ``window.__typeset`` says what it left: its
-#: output elements, the equations it read (their TeX is kept in ``script`` elements), its errors,
-#: and whether a TeX delimiter is still in the text of a markdown cell.
-_WHEN_TYPESET = """() => MathJax.Hub.Register.StartupHook("End", () => MathJax.Hub.Queue(() => {
+#: MathJax has started and typeset the page: its queue is idle and every equation it read (their
+#: TeX is kept in ``script`` elements) has its output element.
+_TYPESET = """() => {
+    if (!(window.MathJax && MathJax.isReady) || MathJax.Hub.queue.pending || MathJax.Hub.queue.running) return false;
+    const scripts = document.querySelectorAll('script[type^="math/tex"]').length;
+    return scripts > 0 && document.querySelectorAll(".MathJax, .MathJax_Display").length >= scripts;
+}"""
+#: What the typeset page shows: output elements, equations read, errors, and whether a TeX
+#: delimiter is still in the text of a markdown cell.
+_TYPESET_SUMMARY = """() => {
     const text = [...document.querySelectorAll(".jp-MarkdownCell")].map(e => e.innerText).join("\\n");
-    window.__typeset = {
-        markdown: document.querySelectorAll(".jp-MarkdownCell").length,
-        output: document.querySelectorAll(".MathJax, .MathJax_Display, .MathJax_CHTML").length,
-        scripts: document.querySelectorAll('script[type^="math/tex"]').length,
-        errors: document.querySelectorAll(".MathJax_Error, .merror, merror").length,
-        rawDisplay: text.includes("$$"), rawInline: /\\$\\\\[a-zA-Z]/.test(text)};
-}))"""
+    return {markdown: document.querySelectorAll(".jp-MarkdownCell").length,
+            output: document.querySelectorAll(".MathJax, .MathJax_Display").length,
+            scripts: document.querySelectorAll('script[type^="math/tex"]').length,
+            errors: document.querySelectorAll(".MathJax_Error, .merror, merror").length,
+            rawDisplay: text.includes("$$"), rawInline: /\\$\\\\[a-zA-Z]/.test(text)};
+}"""
 
 
 @pytest.mark.timeout(RUN_WAIT_S + 300)
@@ -303,7 +308,7 @@ def test_rendered_handout_shows_its_figures_and_equations_offline(lab, request, 
     blocked: list[str] = []
 
     def only_files(route) -> None:
-        if route.request.url.startswith("file:"):
+        if route.request.url.startswith(("file:", "data:", "about:")):  # the site's files, nothing remote
             route.continue_()
         else:
             blocked.append(route.request.url)
@@ -311,6 +316,8 @@ def test_rendered_handout_shows_its_figures_and_equations_offline(lab, request, 
 
     context = lab.context.browser.new_context(viewport=VIEWPORT, offline=True)
     context.route("**/*", only_files)
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
     try:
         page.goto(index.as_uri())
@@ -323,11 +330,13 @@ def test_rendered_handout_shows_its_figures_and_equations_offline(lab, request, 
         assert images and all(im["complete"] and im["width"] > 0 for im in images), images
         assert len(images) == FIGURES[stem], images
         assert page.evaluate("() => typeof window.MathJax") == "object", "MathJax did not load from the site's copy"
-        page.evaluate(_WHEN_TYPESET)
-        typeset = page.wait_for_function("() => window.__typeset", timeout=TYPESET_TIMEOUT_S * 1000).json_value()
+        page.wait_for_function(_TYPESET, timeout=TYPESET_TIMEOUT_S * 1000)
+        typeset = page.evaluate(_TYPESET_SUMMARY)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "handout_03.png"), full_page=False)
-        assert not blocked, f"the page asked the network for {blocked}"
+        remote = [u for u in requested if not u.startswith(("file:", "data:", "about:"))]
+        assert not blocked and not remote, f"the page asked the network for {blocked + remote}"
+        assert any(f"/{handout.MATHJAX_FOLDER}/" in u for u in requested), "MathJax came from the site's copy"
         equations = sum("$" in c.source for c in ex.nb.cells if c.cell_type == "markdown")
         assert typeset["markdown"] == sum(c.cell_type == "markdown" for c in ex.nb.cells), typeset
         assert equations and typeset["scripts"] >= equations and typeset["output"] >= typeset["scripts"], typeset

@@ -39,10 +39,17 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MATHJAX_FOLDER = "_mathjax"
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 #: nbconvert's lab template with nothing taken from a CDN: a page without a kernel or widget state
-#: runs no require.js, the collection draws no mermaid diagram, and MathJax comes from the site.
+#: runs no require.js, the collection draws no mermaid diagram, and MathJax comes from the site,
+#: with the web font that jupyter-server-mathjax ships (STIX; it has no TeX font).
 _PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
 """
 
 
