@@ -8,9 +8,11 @@
     ``helpers/``                 the library the notebooks import (models, figures, visible checks)
     ``data/``                    the shipped data
     ``requirements.txt``         the pinned packages a student needs (no test or grading tool)
-    ``pyproject.toml``           makes ``helpers`` installable (``pip install -e .``)
-    ``tasks.py``                 ``python3 tasks.py lab``: create ``.venv``, install, open JupyterLab
-    ``README.md``                the student's instructions
+    ``pyproject.toml``           makes ``helpers`` installable (``pip install -e .``), with the
+                                 repository's dependency ranges (Colab, a JupyterHub)
+    ``tasks.py``                 ``python3 tasks.py lab``: create ``.venv``, install, open JupyterLab;
+                                 refuses a platform without torch wheels (the repository's check)
+    ``README.md``                the student's instructions, with the measured table of platforms
 ``DIR/brain-models.zip``
     the same folder, zipped for the LMS.
 
@@ -21,29 +23,37 @@ overwritten without ``force``.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
+import tomllib
 import zipfile
 from pathlib import Path
 
 from .nbgrader_course import REPO_NOTEBOOKS, REPO_ROOT
 from .release import release
 
-__all__ = ["BUNDLE_NAME", "LEAK_MARKERS", "TEST_ONLY_PACKAGES", "build_bundle", "student_requirements",
-           "find_markers"]
+__all__ = ["BUNDLE_NAME", "LEAK_MARKERS", "README_PLATFORMS", "TASKS_SHARED", "TEST_ONLY_PACKAGES", "build_bundle",
+           "find_markers", "pyproject", "student_requirements", "tasks_script"]
 
 #: Name of the bundle's folder (and of its zip file).
 BUNDLE_NAME = "brain-models"
+#: The first and last line of the part of ``tasks.py`` that the bundle's ``tasks.py`` shares
+#: (which Pythons and machines the pinned environment installs on).
+TASKS_SHARED = ("# -- where the pinned environment installs", "# -- end of where the pinned environment installs")
+#: The markers around the README's table of platforms (``python tools/platforms.py --readme``).
+README_PLATFORMS = ("<!-- platforms: begin", "<!-- platforms: end")
 #: Text that must never reach a student.
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
-#: Pinned packages that only the test suite, the grading and the authoring (jupytext sources,
-#: ruff) need. Nothing in ``helpers`` or
+#: Pinned packages that only the test suite, the grading, the authoring (jupytext sources,
+#: ruff) and the instructor's tools (papermill runs, the handout's MathJax, uv for
+#: tools/platforms.py) need. Nothing in ``helpers`` or
 #: in the released notebooks imports them (``tests/test_bundle.py`` executes every released
 #: notebook in an environment without them). nbclient, nbconvert and nbformat stay: JupyterLab
 #: itself runs on them.
 TEST_ONLY_PACKAGES = frozenset({"nbgrader", "nbval", "pytest", "pytest-timeout", "pytest-xdist", "playwright",
-                                "jupytext", "ruff"})
+                                "jupytext", "ruff", "papermill", "jupyter-server-mathjax", "uv"})
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 _TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".txt", ".toml", ".json", ".cfg", ".yml", ".yaml", ".html", ".csv"}
 
@@ -57,7 +67,11 @@ name = "brain-models-helpers"
 version = "{version}"
 description = "Helpers for the exercises on task-driven models of the brain"
 requires-python = ">=3.11"
-dependencies = []  # the pinned environment lives in requirements.txt
+# what the helpers package needs (pip keeps installed versions inside these ranges);
+# requirements.txt is the exact, tested set that tasks.py installs
+dependencies = [
+{dependencies}
+]
 
 [tool.setuptools.packages.find]
 include = ["helpers*"]
@@ -70,14 +84,17 @@ _TASKS = '''\
     python3 tasks.py lab      # create .venv (first time: a few minutes), install, open JupyterLab
     python3 tasks.py setup    # only create .venv and install
 
-Needs only Python 3.11 with its standard library. The environment is .venv/ in this folder,
-installed from requirements.txt plus the helpers package (pip install -e .); it is installed
-again only when requirements.txt or pyproject.toml change.
+Needs only Python 3.11, 3.12, 3.13 or 3.14 with its standard library, on a machine for which
+torch 2.13 has wheels (it says so before installing anything when there is none). The
+environment is .venv/ in this folder, installed from requirements.txt plus the helpers package
+(pip install -e .); it is installed again only when requirements.txt or pyproject.toml change.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import platform
+import re
 import subprocess
 import sys
 import venv
@@ -89,6 +106,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 
+{platform_check}
+
 
 def _fingerprint() -> str:
     h = hashlib.sha256()
@@ -99,8 +118,6 @@ def _fingerprint() -> str:
 
 def setup() -> None:
     """Create .venv and install the pinned requirements and the helpers package."""
-    if sys.version_info[:2] != (3, 11):
-        print(f"warning: the pins are tested on Python 3.11, this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV}")
         venv.create(VENV, with_pip=True)
@@ -116,6 +133,10 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("lab", "setup"):
         print(__doc__)
         return 2
+    problem = unsupported_here()
+    if problem:
+        print(f"tasks.py: nothing was installed. {problem}", file=sys.stderr)
+        return 3
     setup()
     if argv[0] == "setup":
         return 0
@@ -143,7 +164,7 @@ network of the ventral stream.
 
 ## Set up (once) and open the notebooks
 
-You need Python 3.11, nothing else. In a terminal, in this folder:
+You need Python 3.11, 3.12, 3.13 or 3.14, nothing else. In a terminal, in this folder:
 
 ```bash
 python3 tasks.py lab
@@ -152,6 +173,13 @@ python3 tasks.py lab
 The first time this creates `.venv/` here and installs the pinned packages (a few minutes);
 then it opens JupyterLab on `notebooks/`. Run the same command next time.
 `python3 tasks.py setup` does the installation only.
+
+Where the packages install ("ok": every one has a wheel for that machine and Python):
+
+{platforms}
+
+On a machine marked otherwise, `tasks.py` says so before it installs anything: use Colab or
+your course's JupyterHub (below), or another computer.
 
 The same by hand (on Windows the folder is `.venv\\Scripts\\` instead of `.venv/bin/`):
 
@@ -162,13 +190,46 @@ python3 -m venv .venv
 .venv/bin/python -m jupyter lab notebooks
 ```
 
-On a JupyterHub, open a terminal in this folder and install into your own account, then open
-the notebooks from the file browser:
+## On Colab or a JupyterHub
+
+There, Python and most packages are installed already. `pip install -e .` in this folder adds
+the `helpers` package and only the packages that are missing or older than it needs (see
+`pyproject.toml`): the installed numpy, matplotlib or ipykernel are kept when they are recent
+enough, and so is torch from version 2.13 on (an older torch is replaced: a download of a few GB).
+Install it editable (`-e`): `helpers` finds `data/` next to itself.
+
+**Google Colab.** Each notebook runs on its own Colab machine, so each needs the bundle:
+
+1. *File -> Upload notebook*, and pick the notebook from `notebooks/` of this folder
+   (unzipped on your computer).
+2. In the notebook, open the *Files* pane (the folder icon on the left) and upload
+   `brain-models.zip`.
+3. Insert a code cell at the very top and run it:
+
+   ```python
+   !unzip -q -o brain-models.zip
+   %pip install -q -e brain-models
+   ```
+
+4. *Runtime -> Restart session* (so that Python sees the new package), then
+   *Runtime -> Run all*. After a restart of the Colab machine, run the top cell again.
+5. Delete the top cell before you download the notebook (*File -> Download -> .ipynb*) to hand in.
+
+**A JupyterHub.** Upload `brain-models.zip` in the file browser, open a terminal
+(*File -> New -> Terminal*) and run:
 
 ```bash
-python3 -m pip install --user -r requirements.txt
-python3 -m pip install --user --no-deps -e .
+unzip -q brain-models.zip && cd brain-models
+python3 -m pip install --user -e .
 ```
+
+Then open the notebooks from `brain-models/notebooks/` in the file browser (restart a kernel
+that was already running: *Kernel -> Restart Kernel*). If the hub has no torch, install the CPU
+build first, which is much smaller than the default one on Linux:
+`python3 -m pip install --user torch --index-url https://download.pytorch.org/whl/cpu`.
+
+The long versions: run a cell `%env FULL=1` above the setup cell, or set `FULL = True` in the
+cell tagged `parameters` (the setup cell).
 
 ## Working on a notebook
 
@@ -184,7 +245,7 @@ python3 -m pip install --user --no-deps -e .
 * "Think!" cells ask for a few sentences: replace `YOUR ANSWER HERE` with your answer.
   They are graded by hand.
 * `FULL = False` in the setup cell keeps every notebook to about a minute on a laptop;
-  `FULL = True` runs the long versions.
+  `FULL = True` there (or `FULL=1 python3 tasks.py lab`) runs the long versions.
 
 ## Handing in
 
@@ -224,7 +285,7 @@ def student_requirements(text: str) -> str:
     text : str
         Contents of the repository's pinned ``requirements.txt``.
     """
-    out = ["# Pinned environment of the exercises (Python 3.11); every notebook runs on a CPU."]
+    out = ["# Pinned environment of the exercises (Python 3.11 to 3.14); every notebook runs on a CPU."]
     for line in text.splitlines():
         name = _package_name(line)
         if name is None:
@@ -245,11 +306,40 @@ def find_markers(folder: Path) -> list[str]:
     return hits
 
 
-def _readme(notebooks: list[Path]) -> str:
+def _between(text: str, begin: str, end: str, where: str) -> str:
+    """The lines of ``text`` from the one holding ``begin`` through the one holding ``end``."""
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"{where} lacks the part between {begin!r} and {end!r}")
+    start = text.rfind("\n", 0, start) + 1
+    stop = text.find("\n", stop)
+    return text[start:stop + 1 if stop >= 0 else len(text)]
+
+
+def tasks_script(repo_tasks: str) -> str:
+    """The bundle's ``tasks.py``, with the platform check of the repository's ``tasks.py``.
+
+    Parameters
+    ----------
+    repo_tasks : str
+        Contents of the repository's ``tasks.py`` (its part between ``TASKS_SHARED`` is copied).
+    """
+    return _TASKS.replace("{platform_check}\n", _between(repo_tasks, *TASKS_SHARED, "tasks.py"))
+
+
+def pyproject(repo_pyproject: str) -> str:
+    """The bundle's ``pyproject.toml``: the version and dependency ranges of the repository's."""
+    project = tomllib.loads(repo_pyproject)["project"]
+    deps = "\n".join(f"    {json.dumps(d)}," for d in project["dependencies"])
+    return _PYPROJECT.format(version=project["version"], dependencies=deps)
+
+
+def _readme(notebooks: list[Path], repo_readme: str) -> str:
     rows = ["| # | notebook | the question it answers |", "|---|----------|-------------------------|"]
     for nb in notebooks:
         rows.append(f"| {nb.stem[:2]} | `{nb.stem}` | {_TITLES.get(nb.stem, '')} |")
-    return _README.format(table="\n".join(rows))
+    platforms = "\n".join(_between(repo_readme, *README_PLATFORMS, "README.md").splitlines()[1:-1]).strip()
+    return _README.format(table="\n".join(rows), platforms=platforms)
 
 
 def _zip(folder: Path, dest: Path) -> None:
@@ -291,10 +381,10 @@ def build_bundle(out: Path, notebook_dir: Path = REPO_NOTEBOOKS, force: bool = F
         shutil.copytree(REPO_ROOT / "data", stage / "data", ignore=_IGNORE)
         reqs = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8")
         (stage / "requirements.txt").write_text(student_requirements(reqs), encoding="utf-8")
-        version = re.search(r'^version\s*=\s*"([^"]+)"', (REPO_ROOT / "pyproject.toml").read_text(), re.M)
-        (stage / "pyproject.toml").write_text(_PYPROJECT.format(version=version.group(1) if version else "0.1.0"))
-        (stage / "tasks.py").write_text(_TASKS, encoding="utf-8")
-        (stage / "README.md").write_text(_readme(sorted(notebooks)), encoding="utf-8")
+        (stage / "pyproject.toml").write_text(pyproject((REPO_ROOT / "pyproject.toml").read_text()))
+        (stage / "tasks.py").write_text(tasks_script((REPO_ROOT / "tasks.py").read_text()), encoding="utf-8")
+        readme = _readme(sorted(notebooks), (REPO_ROOT / "README.md").read_text(encoding="utf-8"))
+        (stage / "README.md").write_text(readme, encoding="utf-8")
         leaks = find_markers(stage)
         if leaks:
             raise RuntimeError("the bundle would hold instructor text, not written: " + "; ".join(leaks))

@@ -11,7 +11,8 @@ What only a browser shows, read from the runs the other tiers made (``executed_n
   their explorer cells, as source and as release. Run All goes on past the release's failing
   check (tagged ``raises-exception``), every widget renders (no "Error displaying widget"), and
   moving each slider one step with the keyboard redraws its figure without an error;
-- the rendered handout's page of an executed notebook shows every figure.
+- the rendered handout's page of an executed notebook, opened offline, shows every figure and
+  typeset equations (MathJax from the site's own copy).
 
 A screenshot of each whole notebook (and one of the window at its first slider) is written
 to ``artifacts/screenshots/``; the seconds of each step to ``artifacts/browser_timings.tsv``.
@@ -266,11 +267,34 @@ def test_widget_notebooks_are_found():
     assert short.cells[-1].source.strip().startswith("widgets.") and len(short.cells) < 10
 
 
+#: Seconds MathJax may take to typeset a handout page.
+TYPESET_TIMEOUT_S = 120
+#: MathJax has started and typeset the page: its queue is idle and every equation it read (their
+#: TeX is kept in ``script`` elements) has its output element.
+_TYPESET = """() => {
+    if (!(window.MathJax && MathJax.isReady) || MathJax.Hub.queue.pending || MathJax.Hub.queue.running) return false;
+    const scripts = document.querySelectorAll('script[type^="math/tex"]').length;
+    return scripts > 0 && document.querySelectorAll(".MathJax, .MathJax_Display").length >= scripts;
+}"""
+#: What the typeset page shows: output elements, equations read, errors, and whether a TeX
+#: delimiter is still in the text of a markdown cell.
+_TYPESET_SUMMARY = """() => {
+    const text = [...document.querySelectorAll(".jp-MarkdownCell")].map(e => e.innerText).join("\\n");
+    return {markdown: document.querySelectorAll(".jp-MarkdownCell").length,
+            output: document.querySelectorAll(".MathJax, .MathJax_Display").length,
+            scripts: document.querySelectorAll('script[type^="math/tex"]').length,
+            errors: document.querySelectorAll(".MathJax_Error, .merror, merror").length,
+            rawDisplay: text.includes("$$"), rawInline: /\\$\\\\[a-zA-Z]/.test(text)};
+}"""
+
+
 @pytest.mark.timeout(RUN_WAIT_S + 300)
-def test_rendered_handout_shows_its_figures(lab, request, tmp_path):
+def test_rendered_handout_shows_its_figures_and_equations_offline(lab, request, tmp_path):
     """The handout page (tools/handout.py) of notebook 03's source run, opened from disk as a
-    reader would: the index links the page, and every figure of the page is decoded.
-    (It uses the browser of the JupyterLab tests: one Playwright per process.)"""
+    reader would, in a browser context that is offline and whose every request other than a file
+    of the site is aborted: the index links the page, every figure of the page is decoded, and
+    MathJax (the site's own copy) typesets every equation. (It uses the browser of the JupyterLab
+    tests: one Playwright per process.)"""
     from tools import handout
 
     stem = "03_ring_attractors"
@@ -278,9 +302,23 @@ def test_rendered_handout_shows_its_figures(lab, request, tmp_path):
     ex = handout.Executed(NOTEBOOKS / f"{stem}.ipynb", nbformat.read(ran, as_version=4), 0.0)
     site = tmp_path / "site"
     (site / "instructor").mkdir(parents=True)
-    page_file = handout.write_page(ex, site / "instructor" / f"{stem}.html")
+    mathjax = handout.copy_mathjax(site)
+    page_file = handout.write_page(ex, site / "instructor" / f"{stem}.html", mathjax)
     index = handout.write_index([("instructor", ex, page_file)], site)
-    page = lab.context.new_page()
+    blocked: list[str] = []
+
+    def only_files(route) -> None:
+        if route.request.url.startswith(("file:", "data:", "about:")):  # the site's files, nothing remote
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context = lab.context.browser.new_context(viewport=VIEWPORT, offline=True)
+    context.route("**/*", only_files)
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
     try:
         page.goto(index.as_uri())
         links = page.locator("a").evaluate_all("els => els.map(e => e.href)")
@@ -291,7 +329,18 @@ def test_rendered_handout_shows_its_figures(lab, request, tmp_path):
             "els => els.map(e => ({complete: e.complete, width: e.naturalWidth}))")
         assert images and all(im["complete"] and im["width"] > 0 for im in images), images
         assert len(images) == FIGURES[stem], images
+        assert page.evaluate("() => typeof window.MathJax") == "object", "MathJax did not load from the site's copy"
+        page.wait_for_function(_TYPESET, timeout=TYPESET_TIMEOUT_S * 1000)
+        typeset = page.evaluate(_TYPESET_SUMMARY)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "handout_03.png"))
+        page.screenshot(path=str(SCREENSHOTS / "handout_03.png"), full_page=False)
+        remote = [u for u in requested if not u.startswith(("file:", "data:", "about:"))]
+        assert not blocked and not remote, f"the page asked the network for {blocked + remote}"
+        assert any(f"/{handout.MATHJAX_FOLDER}/" in u for u in requested), "MathJax came from the site's copy"
+        equations = sum("$" in c.source for c in ex.nb.cells if c.cell_type == "markdown")
+        assert typeset["markdown"] == sum(c.cell_type == "markdown" for c in ex.nb.cells), typeset
+        assert equations and typeset["scripts"] >= equations and typeset["output"] >= typeset["scripts"], typeset
+        assert not typeset["errors"] and not typeset["rawDisplay"] and not typeset["rawInline"], typeset
     finally:
         page.close()
+        context.close()

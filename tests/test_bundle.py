@@ -21,9 +21,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.bundle import BUNDLE_NAME, LEAK_MARKERS, TEST_ONLY_PACKAGES, build_bundle
+from course.bundle import BUNDLE_NAME, LEAK_MARKERS, TEST_ONLY_PACKAGES, build_bundle, pyproject, tasks_script
 from course.release import release
 from course.submission import hidden_region
+from tools import platforms
 
 from .conftest import NOTEBOOKS
 
@@ -77,6 +78,21 @@ def test_bundle_holds_only_what_students_need(bundle):
     assert not pinned & TEST_ONLY_PACKAGES and {"torch", "numpy", "jupyterlab", "ipykernel"} <= pinned
     repo = set((ROOT / "requirements.txt").read_text().splitlines())
     assert all(ln in repo for ln in reqs if "==" in ln), "the same pins as the repository"
+
+
+def test_bundle_says_where_it_installs_and_how_on_colab_or_a_hub(bundle):
+    """The bundle's README has the measured table of the repository's README and the Colab and
+    JupyterHub steps; its tasks.py refuses what the repository's refuses; its pyproject the ranges."""
+    folder, _ = bundle
+    readme = (folder / "README.md").read_text()
+    repo = (ROOT / "README.md").read_text()
+    assert platforms.parse_table(readme.split("## Set up", 1)[1]) == platforms.parse_table(
+        repo[repo.index(platforms.BEGIN):])
+    assert "You need Python 3.11, 3.12, 3.13 or 3.14" in readme
+    assert "## On Colab or a JupyterHub" in readme and "%pip install -q -e brain-models" in readme
+    assert "python3 -m pip install --user -e ." in readme
+    assert (folder / "tasks.py").read_text() == tasks_script((ROOT / "tasks.py").read_text())
+    assert (folder / "pyproject.toml").read_text() == pyproject((ROOT / "pyproject.toml").read_text())
 
 
 def test_no_solution_no_hidden_test_anywhere(bundle):
@@ -175,6 +191,15 @@ def test_bundle_sets_up_on_its_own_and_its_kernel_has_what_the_notebooks_need(bu
     helpers_file, specs = where.stdout.splitlines()
     assert Path(helpers_file).resolve().is_relative_to(folder.resolve())
     assert specs == "None None None", "no grading tool and no test tool in the student's environment"
+    # the bundle's helpers declares ranges (pyproject.toml) and the lock meets every one of them:
+    # `pip install .` in an environment like this one would keep every installed package
+    check = subprocess.run([py, "-m", "pip", "check"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    declared = subprocess.run([py, "-c", "import importlib.metadata as m; "
+                               "print(len(m.requires('brain-models-helpers') or []))"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert declared.returncode == 0 and int(declared.stdout) >= 10, declared.stdout + declared.stderr
     smoke = tmp_path / "smoke.ipynb"
     nbformat.write(smoke_notebook(sorted((folder / "notebooks").glob("*.ipynb"))), smoke)
     run = subprocess.run([py, "-c", _EXECUTE, str(smoke), str(folder / "notebooks")], cwd=tmp_path, env=env,

@@ -8,6 +8,7 @@ check that machinery, the explorer widget and the handout on small inputs.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -59,6 +60,23 @@ def test_handout_refuses_to_overwrite(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="--force"):
         handout.build(tmp_path, only=["01"])
     assert (tmp_path / "keep.txt").read_text() == "precious"
+
+
+def test_a_handout_page_loads_mathjax_from_the_site(tmp_path: Path) -> None:
+    """Offline equations: the page loads the site's own MathJax by a relative URL, and nothing from
+    a CDN (the browser tier checks that it typesets)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("$$W_{ij} = \\cos(\\theta_i - \\theta_j)$$")]
+    mathjax = handout.copy_mathjax(tmp_path)
+    assert (tmp_path / handout.MATHJAX_FOLDER / "config" / "TeX-AMS-MML_HTMLorMML-full.js").is_file()
+    assert (tmp_path / handout.MATHJAX_FOLDER / "extensions" / "Safe.js").is_file()
+    (tmp_path / "instructor").mkdir()
+    page = handout.write_page(handout.Executed(tmp_path / "x.ipynb", nb, 0.0), tmp_path / "instructor" / "x.html",
+                              mathjax).read_text()
+    assert f'<script src="../_mathjax/MathJax.js?config={handout.MATHJAX_CONFIG}">' in page
+    assert "cdnjs" not in page and not re.search(r'(?:src|href)="(?:https?:)?//', page), "nothing from a CDN"
+    with pytest.raises(FileNotFoundError, match="copy_mathjax"):
+        handout.write_page(handout.Executed(tmp_path / "x.ipynb", nb, 0.0), tmp_path / "y.html", tmp_path / "none.js")
 
 
 def _tiny_notebook(tmp_path: Path) -> Path:

@@ -1,6 +1,7 @@
 """The committed notebooks are exactly what their sources in notebooks/src build."""
 from __future__ import annotations
 
+import ast
 import re
 
 import nbformat
@@ -126,3 +127,29 @@ def test_one_convention_for_headings_exercises_fallbacks_and_figures(src):
         assert call[0] == f"my_{call[1]} = ", f"use `my_{call[1]} = fallback({call[1]}, ...)`, got {call[0]!r}"
     assert "checks.fallback" not in code
     assert "matplotlib.pyplot" not in code and "plt.show()" not in code
+
+
+def _assigned(node: ast.stmt) -> set[str]:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+        node, ast.AnnAssign | ast.AugAssign) else []
+    return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+@pytest.mark.parametrize("src", SOURCES, ids=[s.stem for s in SOURCES])
+def test_the_setup_cell_is_the_parameters_cell(src):
+    """papermill injects ``-p NAME VALUE`` in a cell right after the one tagged ``parameters``: that
+    is the setup cell (the first code cell), which sets ``FULL`` from the environment and computes
+    nothing from the names it assigns, so everything derived from a parameter (sizes, budgets,
+    what is printed) comes in later cells and sees an injected value."""
+    nb = parse_source(src.read_text(encoding="utf-8"), str(src))
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    assert tagged == [0], f"the first code cell, and only it, is tagged parameters (tagged: {tagged})"
+    setup = code[0].source
+    assert 'FULL = os.environ.get("FULL", "0") == "1"' in setup
+    assigned: set[str] = set()
+    for stmt in ast.parse(setup).body:
+        read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        assert not read & assigned, (f"the parameters cell computes from {sorted(read & assigned)} "
+                                     f"(line {stmt.lineno}): move that to the next cell")
+        assigned |= _assigned(stmt)

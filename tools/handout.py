@@ -8,13 +8,16 @@
 Each notebook runs in a fresh kernel under nbclient (what nbconvert, papermill, jupyter-book and
 nbgrader run) with the default inline matplotlib backend: the figures in the pages are the ones
 a student sees. ``index.html`` lists the notebooks in lecture order. Widgets appear as the figure
-of their default setting (a static page has no kernel to move a slider). An existing output
-folder is never overwritten without ``--force``. Generated; never committed.
+of their default setting (a static page has no kernel to move a slider). Equations are typeset
+by MathJax 2 from a copy in ``_mathjax/`` beside the pages (the jupyter-server-mathjax package's),
+so the site needs no network and can be handed out as a folder. An existing output folder is
+never overwritten without ``--force``. Generated; never committed.
 """
 from __future__ import annotations
 
 import argparse
 import html
+import os
 import shutil
 import sys
 import tempfile
@@ -31,6 +34,23 @@ NOTEBOOKS = ROOT / "notebooks"
 #: cell, notebook 04's live training, takes about a minute).
 CELL_TIMEOUT_S = 240
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: Folder of the site that holds MathJax, and the configuration the pages load (one that
+#: jupyter-server-mathjax ships: TeX and MathML input, HTML-CSS output, the Safe extension).
+MATHJAX_FOLDER = "_mathjax"
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
+#: nbconvert's lab template with nothing taken from a CDN: a page without a kernel or widget state
+#: runs no require.js, the collection draws no mermaid diagram, and MathJax comes from the site,
+#: with the web font that jupyter-server-mathjax ships (STIX; it has no TeX font).
+_PAGE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
+"""
 
 
 @dataclass
@@ -104,11 +124,44 @@ def static_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def write_page(ex: Executed, dest: Path) -> Path:
-    """Write one executed notebook as a standalone HTML page (figures embedded)."""
+def copy_mathjax(out: Path) -> Path:
+    """Copy MathJax 2 (from the jupyter-server-mathjax package) into ``out/_mathjax``.
+
+    Returns
+    -------
+    Path
+        The copy's ``MathJax.js``, for :func:`write_page`.
+    """
+    import jupyter_server_mathjax
+
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    dest = Path(out) / MATHJAX_FOLDER
+    shutil.copytree(static, dest, dirs_exist_ok=True)
+    return dest / "MathJax.js"
+
+
+def write_page(ex: Executed, dest: Path, mathjax: Path) -> Path:
+    """Write one executed notebook as a standalone HTML page (figures embedded).
+
+    Parameters
+    ----------
+    ex : Executed
+        The executed notebook.
+    dest : Path
+        The ``.html`` file to write.
+    mathjax : Path
+        The site's ``MathJax.js`` (:func:`copy_mathjax`); the page loads it by a relative URL.
+    """
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab").from_notebook_node(static_copy(ex.nb))
+    mathjax = Path(mathjax)
+    if not mathjax.is_file():
+        raise FileNotFoundError(f"mathjax {mathjax} is not a file: copy it with copy_mathjax(out) first")
+    url = Path(os.path.relpath(mathjax, Path(dest).parent)).as_posix() + f"?config={MATHJAX_CONFIG}"
+    exporter = HTMLExporter(template_name="lab", template_file="handout.html.j2", mathjax_url=url,
+                            extra_loaders=[DictLoader({"handout.html.j2": _PAGE_TEMPLATE})])
+    body, _ = exporter.from_notebook_node(static_copy(ex.nb))
     dest.write_text(body, encoding="utf-8")
     return dest
 
@@ -159,6 +212,7 @@ def build(out: str | Path, release: bool = False, only: list[str] | None = None,
             raise FileExistsError(f"out folder {out} exists and is not empty: pass --force to replace it")
         shutil.rmtree(out)
     (out / "instructor").mkdir(parents=True)
+    mathjax = copy_mathjax(out)
     pages = []
     sources = [("instructor", p) for p in _selected(NOTEBOOKS, only)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -171,7 +225,7 @@ def build(out: str | Path, release: bool = False, only: list[str] | None = None,
             sources += [("student", p) for p in _selected(rel, only)]
         for kind, path in sources:
             ex = execute(path)
-            page = write_page(ex, out / kind / (path.stem + ".html"))
+            page = write_page(ex, out / kind / (path.stem + ".html"), mathjax)
             log(f"{kind:10s} {path.name:32s} {ex.seconds:6.1f} s  {ex.images():3d} figures  "
                 f"slowest cell {max(ex.cell_seconds, default=0):5.1f} s")
             pages.append((kind, ex, page))

@@ -14,7 +14,7 @@
 #
 # **Time needed:** about 50 minutes. The notebook runs top to bottom in about 30 s.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np

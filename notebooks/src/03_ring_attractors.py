@@ -18,7 +18,7 @@
 # mid-range inhibition** (the Mexican hat). Later in the course we ask whether networks
 # *trained* to path-integrate find the same circuit.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np
@@ -29,8 +29,9 @@ from helpers.checks import ring as ring_checks
 
 plotting.use_lecture_style()
 FULL = os.environ.get("FULL", "0") == "1"  # FULL=1: longer runs, more trials
-
 N = 128                                # neurons on the ring
+
+# %%
 TAU, DT = ring.TAU, ring.DT            # 10 ms time constant, 0.5 ms Euler step
 theta = ring.preferred_directions(N)   # preferred directions 2 pi i / N (radians)
 print(f"FULL = {FULL}; one lattice step = {360 / N:.2f} deg")

@@ -18,7 +18,7 @@
 # (2018) and Sorscher et al. (2019, 2023). We train such a network from scratch, live, on a
 # laptop CPU.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np

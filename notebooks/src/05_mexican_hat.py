@@ -17,7 +17,7 @@
 # model learns **Mexican-hat connectivity** and a **shift circuit** -- the hand-designed solution.
 # Here both columns of that comparison are computed, not drawn.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np
@@ -31,6 +31,7 @@ plotting.use_lecture_style()
 use_threads()
 FULL = os.environ.get("FULL", "0") == "1"  # FULL=1: the paper's 128 x 128 sheet, more paths
 
+# %%
 N = sheet.N_PAPER if FULL else sheet.N_DEFAULT   # neurons per side of the hand-designed sheet
 print(f"FULL = {FULL}; hand-designed sheet {N} x {N}")
 

@@ -17,7 +17,7 @@
 # with the same preference at different positions and scales (→ invariance, "C" layers). This
 # extends Hubel & Wiesel's simple and complex cells and Fukushima's Neocognitron.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np
@@ -28,7 +28,9 @@ from helpers.checks import hmax as hmax_checks
 
 plotting.use_lecture_style()
 torch_setup.use_threads()  # one thread: HMAX's batched convolutions run fastest so on a shared machine
-FULL = os.environ.get("FULL", "0") == "1"
+FULL = os.environ.get("FULL", "0") == "1"  # FULL=1: more images and S2 prototypes
+
+# %%
 # images per object and variation level for decoding (2 while nbgrader grades: the graded cells
 # need the features, not the best estimate, and each graded cell has 45 s)
 N_PER_OBJECT = 10 if FULL else (2 if os.environ.get("NBGRADER_EXECUTION") else 4)

@@ -20,7 +20,7 @@
 # and pose). Linear decodability is the operational meaning of an "untangled" representation
 # (DiCarlo & Cox 2007), and the target that task-driven models are scored against.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np
@@ -32,9 +32,11 @@ from helpers.plotting import decoding as decoding_plots
 
 plotting.use_lecture_style()
 torch_setup.use_threads()   # one thread: the stand-in's HMAX stage runs fastest so on a shared machine
-FULL = os.environ.get("FULL", "0") == "1"
+FULL = os.environ.get("FULL", "0") == "1"  # FULL=1: every image, more resamples
 # a real data set, if you have one (IT_data.h5, MajajHong2015 .nc or ventral_neural_data.hdf5)
 DATA_PATH = os.environ.get("V4IT_DATA")
+
+# %%
 N_PER_OBJECT = neural_data.IMAGES_PER_OBJECT if FULL else 8   # images per object and level
 N_RESAMPLES = 10 if FULL else 3                                # resamples of sites per point
 

@@ -23,7 +23,7 @@
 # comparison into a benchmark. Notebook 06 built the hierarchy by hand and notebook 07 measured
 # the V4 → IT gap in the data; here we let the task build the hierarchy.
 
-# %%
+# %% tags=["parameters"]
 import os
 
 import numpy as np
@@ -35,13 +35,15 @@ from helpers.checks import ventral as ventral_checks
 
 plotting.use_lecture_style()
 torch_setup.use_threads()   # one thread: the small network trains fastest so on a shared machine
-FULL = os.environ.get("FULL", "0") == "1"
-GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))   # nbgrader gives each cell 45 s
+FULL = os.environ.get("FULL", "0") == "1"  # FULL=1: 300 s of training, three draws per point
 DATA_PATH = os.environ.get("V4IT_DATA")   # real data for section 4 (ventral_neural_data.hdf5 or IT_data.h5)
+SEED = 0
+
+# %%
+GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))   # nbgrader gives each cell 45 s
 TRAIN_SECONDS = 300 if FULL else (15 if GRADING else 25)   # the network's training budget, s
 N_PER_OBJECT = 4 if GRADING else 8   # test images per object and level (nbgrader: half, for its 45-s cells)
 N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per point
-SEED = 0
 
 # %% [markdown]
 # ## 1 · The task, the images and the network
