@@ -55,6 +55,31 @@ def test_object_batches_shapes_labels_and_seed():
     assert not torch.equal(images, a(10)[0])  # the stream goes on
 
 
+def test_fresh_objects_are_new_instances_never_the_standard_or_validation_objects():
+    """With a bank, every object drawn has its own object seed >= FIRST_TRAINING_SEED: none of the 64
+    standard objects (notebook 08's test objects among them) nor of the validation set is ever drawn."""
+    side = 16
+    a = object_batches.ObjectBatches(range(64), size=side, levels=(6,), seed=2, oversample=1, bank=8, renew=4)
+    b = object_batches.ObjectBatches(range(64), size=side, levels=(6,), seed=2, oversample=1, bank=8, renew=4)
+    reserved = torch.cat([object_batches.object_layers(range(64), side, s)
+                          for s in (object_batches.STANDARD_OBJECT_SEED, object_batches.VALIDATION_OBJECT_SEED)])
+    seen = set(zip(a.slots.tolist(), a.object_seeds.tolist(), strict=True))
+    for _ in range(6):
+        images, category, obj, _ = a(12)
+        assert np.all(a.object_seeds >= object_batches.FIRST_TRAINING_SEED)
+        np.testing.assert_array_equal(category.numpy(), obj // 8)
+        assert set(obj) <= set(a.slots.tolist())
+        held = a.layers.reshape(len(a.slots), 1, -1)
+        assert float((held - reserved.reshape(1, len(reserved), -1)).abs().amax(-1).min()) > 0.05
+        seen |= set(zip(a.slots.tolist(), a.object_seeds.tolist(), strict=True))
+        assert torch.equal(images, b(12)[0])  # the same seed, the same objects and images
+    assert a.n_objects_drawn == 8 + 6 * 4 and len(seen) == a.n_objects_drawn
+    fixed = object_batches.ObjectBatches([3, 40], size=side, seed=0)
+    assert fixed.n_objects_drawn == 2 and np.all(fixed.object_seeds == object_batches.STANDARD_OBJECT_SEED)
+    with pytest.raises(ValueError, match="renew"):
+        object_batches.ObjectBatches([0], size=side, bank=4, renew=5)
+
+
 def test_object_batches_reject_bad_arguments():
     with pytest.raises(ValueError, match="levels"):
         object_batches.ObjectBatches([0], size=32, levels=(2,))
