@@ -82,8 +82,13 @@ PLS_COMPONENTS = 25
 #: Brain-Score's cross-validation: 10 random splits, 90% of the images to train, stratified by object.
 BRAINSCORE_SPLITS = 10
 BRAINSCORE_TRAIN_SIZE = 0.9
-#: The two conventions, as the notebook names them.
-CONVENTIONS: tuple[str, ...] = ("Brain-Score", "per site")
+#: The two conventions, as the notebook names them: what a figure of each says it shows.
+CONVENTIONS: dict[str, dict[str, str]] = {
+    "Brain-Score": {"title": "Brain-Score, r^2 / ceiling (bars: r -/+ its standard error over 10 splits)",
+                    "axis": "Brain-Score: (median r)^2 / ceiling", "sites": "sites"},
+    "per site": {"title": "per site, median of sign(r) r^2 / own ceiling (bars: quartiles)",
+                 "axis": "median over sites of sign(r) r^2 / ceiling", "sites": "reliable sites"},
+}
 
 
 def spearman_brown(r: Any, factor: float = 2.0) -> np.ndarray:

@@ -53,6 +53,7 @@ __all__ = [
     "predictivity_splits",
     "predictivity_table",
     "brainscore_table",
+    "summaries",
     "best_layers",
 ]
 
@@ -349,6 +350,27 @@ def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralD
         per_site = np.asarray(predict(x, responses, splits, ceiling), float)
         out[name] = {r: per_site[sizes[i] : sizes[i + 1]] for i, r in enumerate(regions)}
     return out
+
+
+def summaries(scores: Mapping[str, Mapping[str, pred.BrainScore]], per_site: Mapping[str, Mapping[str, np.ndarray]],
+              ceilings: Mapping[str, np.ndarray]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Both conventions' summaries, for :func:`helpers.plotting.predictivity_figure` and :func:`best_layers`.
+
+    Parameters
+    ----------
+    scores : from :func:`brainscore_table`
+    per_site : from :func:`predictivity_table`
+    ceilings : dict region -> (n_sites,), the per-site ceilings (sites below
+        ``predictivity.MIN_RELIABILITY`` are left out of the per-site medians)
+
+    Returns
+    -------
+    dict convention -> name -> region -> {"value", "low", "high", "n_sites"}
+        Keys of :data:`helpers.predictivity.CONVENTIONS`.
+    """
+    return {"Brain-Score": {name: {r: s.summary() for r, s in t.items()} for name, t in scores.items()},
+            "per site": {name: {r: pred.summarise(v, ceilings[r]) for r, v in t.items()}
+                         for name, t in per_site.items()}}
 
 
 def best_layers(summary: Mapping[str, Mapping[str, Mapping[str, float]]], prefix: str = "trained ") -> dict[str, str]:

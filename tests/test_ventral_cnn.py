@@ -80,6 +80,14 @@ def test_fresh_objects_are_new_instances_never_the_standard_or_validation_object
         object_batches.ObjectBatches([0], size=side, bank=4, renew=5)
 
 
+def test_training_batches_draw_new_objects_of_the_templates():
+    batches = ventral_cnn.training_batches(seed=1, templates=[0, 9, 63], bank=4, renew=2)
+    assert batches.size == ventral_cnn.IMAGE_SIZE and batches.levels == ventral_cnn.TRAIN_LEVELS
+    images, category, obj, level = batches(5)
+    assert set(obj) <= {0, 9, 63} and set(level) <= set(ventral_cnn.TRAIN_LEVELS)
+    assert np.all(batches.object_seeds >= object_batches.FIRST_TRAINING_SEED) and batches.n_objects_drawn == 6
+
+
 def test_object_batches_reject_bad_arguments():
     with pytest.raises(ValueError, match="levels"):
         object_batches.ObjectBatches([0], size=32, levels=(2,))

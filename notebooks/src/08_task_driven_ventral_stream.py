@@ -7,8 +7,9 @@
 #   pose, and read its learning curve;
 # - follow linear decodability of category and identity along its layers at three levels of
 #   variation, next to pixels and HMAX, and against the same network before training;
-# - measure **neural predictivity**: cross-validated regression from each layer to each V4 and IT
-#   site, normalised by a split-half noise ceiling;
+# - measure **neural predictivity** as Brain-Score does (cross-validated PLS regression from each
+#   layer to the V4 and IT sites, the median correlation normalised by a split-half noise
+#   ceiling), and site by site, and say why the two differ;
 # - say what a task-driven model explains, and what it does not.
 #
 # **Time needed:** about 60 minutes.
@@ -29,7 +30,7 @@ import os
 import numpy as np
 import torch.nn.functional as F
 
-from helpers import neural_standin, object_batches, plotting, predictivity, torch_setup, ventral_analysis, ventral_cnn
+from helpers import neural_standin, plotting, predictivity, torch_setup, ventral_analysis, ventral_cnn
 from helpers.checks import fallback
 from helpers.checks import ventral as ventral_checks
 
@@ -38,6 +39,7 @@ torch_setup.use_threads()   # one thread: the small network trains fastest so on
 FULL = os.environ.get("FULL", "0") == "1"
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))   # nbgrader gives each cell 45 s
 DATA_PATH = os.environ.get("V4IT_DATA")   # real data for section 4 (ventral_neural_data.hdf5 or IT_data.h5)
+PREDICTIVITY = "Brain-Score"   # which convention section 4's figure shows: "Brain-Score" or "per site"
 TRAIN_SECONDS = 300 if FULL else (15 if GRADING else 25)   # the network's training budget, s
 N_PER_OBJECT = 4 if GRADING else 8   # test images per object and level (nbgrader: half, for its 45-s cells)
 N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per point
@@ -46,27 +48,40 @@ SEED = 0
 # %% [markdown]
 # ## 1 · The task, the images and the network
 #
-# The images are those of notebooks 06 and 07: 8 categories × 8 objects over natural backgrounds
-# at three levels of variation (V0, V3, V6). The network learns from **4 objects per category**
-# and every analysis below uses the **other 4**, which it never sees. Why hold out objects rather
-# than poses? Each image is already a new pose, so held-out poses would still let the network
-# succeed by recognising *these* 32 objects; on new objects it must have learned what makes a car
-# a car, which is what IT supports (notebook 07, object-wise folds) and what the decoders below
-# test.
+# The images are those of notebooks 06 and 07: objects of 8 categories over natural backgrounds
+# at three levels of variation (V0, V3, V6). Every analysis below uses **4 objects per category
+# of notebook 07's set** — 32 objects, notebook 07's stand-in images of them — which the network
+# never sees. Why hold out objects rather than poses? Each image is already a new pose, so
+# held-out poses would still let a network succeed by recognising the objects it learned; on new
+# objects it must have learned what makes a car a car, which is what IT supports (notebook 07,
+# object-wise folds) and what the decoders below test.
 #
-# Training images are drawn fresh at every step (`object_batches.ObjectBatches`: each object is
-# painted once by `stimuli.render` and warped to each pose — the same pose law and pixels as
-# `stimuli.make_stimulus_set`, fast enough to feed the network), at V3 and V6. The test images
-# are notebook 07's stand-in images of the held-out objects.
+# **The task-driven recipe: many objects per category.** A network that sees 4 cars learns those
+# 4 cars. Networks compared with the brain learn categories from many different instances (each
+# ImageNet class holds photographs of many different objects), and `helpers.stimuli` can make as
+# many as we like: it builds every object from its category's *template* (a layout of parts, in 8
+# variants per category) and an *object seed* that sets its proportions, parts and grey levels.
+# Seed 0 gives notebook 07's 64 objects, seed 1 a validation set of 64 more; training draws new
+# objects from seed 2 on (`ventral_cnn.training_batches`: 512 objects at a time, 8 of them
+# replaced by new ones at every step, so a run of a few hundred steps sees a few thousand
+# objects). None of them is a test object — `tests/test_ventral_cnn.py` checks that no standard
+# or validation object is ever drawn — but each test object is a new instance of a template
+# variant that training sees with other proportions: the test asks for new cars, not for a kind
+# of car never seen. The recipe (architecture, levels, learning rate) was chosen on the
+# validation objects (`tools/bench_ventral.py --validation`), never on the test objects.
+#
+# Each training image is drawn fresh (`object_batches.ObjectBatches`: each object is painted once
+# by `stimuli.render` and warped to each pose — the same pose law and pixels as
+# `stimuli.make_stimulus_set`, fast enough to feed the network), at V3 and V6.
 
 # %%
 standin = neural_standin.synthetic(n_per_object=8, verbose=True)     # notebook 07's data set (cached)
 train_objects, test_objects = ventral_cnn.split_objects(seed=SEED)
 test = ventral_analysis.held_out(standin, test_objects, N_PER_OBJECT)   # 32 unseen objects x 8 images x 3 levels
-batches = object_batches.ObjectBatches(train_objects, ventral_cnn.IMAGE_SIZE, ventral_cnn.TRAIN_LEVELS, seed=SEED)
+batches = ventral_cnn.training_batches(seed=SEED)   # new objects of the 64 templates, seeds >= 2
 images, category, obj, level = batches(16)
 labels = [f"V{lev} {standin.category_names[c]}" for lev, c in zip(level, category, strict=True)]
-fig = plotting.stimulus_grid(images[:, 0].numpy(), labels, ncols=8, title="a training batch (fresh poses, 64 px)")
+fig = plotting.stimulus_grid(images[:, 0].numpy(), labels, ncols=8, title="a training batch (new objects, 64 px)")
 
 # %% [markdown]
 # The network (`ventral_cnn.VentralCNN`) repeats HMAX's two operations four times: a convolution
@@ -162,11 +177,14 @@ for name, net in (("trained", model), ("untrained", untrained)):
 # a level):
 #
 # - **category on new objects** (object-wise folds: the decoder, too, is tested on objects it did
-#   not see) and **identity** of the 32 objects on new views (image-wise folds);
+#   not see; its ridge penalty is chosen by inner folds that also hold out whole objects, so it is
+#   tuned for new objects, not for new views of the training objects) and **identity** of the 32
+#   objects on new views (image-wise folds; penalty by leave-one-image-out);
 # - representations: pixels (48 × 48), HMAX C1 and C2 (notebook 07's baseline, at 96 px), and
 #   the five layers of the trained and of the untrained network;
-# - each read through at most 1000 randomly chosen units, as notebook 07 read V4 and IT through
-#   the same number of sites (the network's top layers have fewer: conv4 512, pool 128).
+# - each read through the **same number of randomly chosen units, 128** — the size of the
+#   smallest representation, the network's `pool` — so that no difference along the hierarchy
+#   is a difference of unit counts (conv1 has 4,096 units, pixels 2,304, HMAX C2 200).
 
 # %%
 networks = {"trained": model, "untrained": untrained}
@@ -208,18 +226,47 @@ print("category of new objects at V6:", {name: round(float(r["mean"][-1]), 2) fo
 # ## 4 · Which layer predicts which area?
 #
 # Decodability says what a population *could* support; neural predictivity asks whether a
-# layer's units look like the recorded sites. For each site $j$ (Yamins et al. 2014; Brain-Score):
+# layer's units look like the recorded sites. Two conventions are computed below, on the same
+# images and the same repetitions; the figure shows the one named by `PREDICTIVITY`.
 #
-# 1. fit a linear map from the layer's units to the site's mean response on some images (ridge
-#    regression, penalty chosen per site) and predict it on the others, fold by fold, so every
-#    image gets a held-out prediction $\hat r_j$;
-# 2. the **explained variance** is $\mathrm{EV}_j = \operatorname{corr}(\hat r_j, r_j)^2$ over images;
-# 3. the recordings are noisy: split the repetitions in two halves $A$, $B$, correlate the two
-#    half-means over images, $r^{AB}_j$, and correct for the halving (Spearman–Brown):
-#    $\rho_j = \dfrac{2 r^{AB}_j}{1 + r^{AB}_j}$, the reliability of the full mean — the fraction of
-#    its variance that a perfect model could explain;
-# 4. the **normalised predictivity** is $P_j = \mathrm{EV}_j / \rho_j$ (1: as good as the data allow),
-#    summarised by the median over sites for each layer and area.
+# **Brain-Score** (Schrimpf, Kubilius et al. 2018; what `brainscore_vision` computes for
+# `MajajHong2015.V4-pls` and `.IT-pls`, `predictivity.brain_score`):
+#
+# 1. 10 random splits of the images, 90% to train and 10% to test, stratified by object;
+# 2. in each split $k$, one partial-least-squares regression with 25 components from the layer's
+#    units to *all* sites of the area, fitted on the training images; for each site $j$, the
+#    Pearson correlation $r_{jk}$ over the split's test images of its prediction and its mean
+#    response;
+# 3. the noise ceiling: 10 random halvings $h$ of the repetitions; the two half-means of each site
+#    correlate over images as $r^{AB}_{jh}$, corrected for the halving (Spearman–Brown) to the
+#    reliability of the full mean, $\rho_{jh} = 2 r^{AB}_{jh} / (1 + r^{AB}_{jh})$;
+# 4. medians over sites first, then means over splits and halvings, and the ceiled score
+#
+# $$ s = \frac{\bar r^{\,2}}{\bar\rho}, \qquad \bar r = \frac{1}{10}\sum_{k=1}^{10}
+#    \operatorname*{median}_j r_{jk}, \qquad \bar\rho = \frac{1}{10}\sum_{h=1}^{10}
+#    \operatorname*{median}_j \rho_{jh}. $$
+#
+# The ceiling $\rho$ is a reliability — the fraction of a mean response's variance that the
+# stimulus drives, the largest $r^2$ a perfect model reaches — so $r$ is squared before it is
+# divided. This is the convention since January 2026 (brain-score/vision pull request #2169);
+# before it, Brain-Score reported $(\bar r / \bar\rho)^2$, larger by a factor $1/\bar\rho$, so scores
+# from before and after are not comparable.
+#
+# **Per site** (`predictivity.predictivity`, the exercise below): held-out predictions of every
+# image from 4 folds stratified by object (ridge regression, penalty chosen per site), one
+# correlation $r_j$ over all images per site, each site divided by *its own* ceiling averaged
+# over the 10 halvings, $\bar\rho_j = \frac{1}{10}\sum_h \rho_{jh}$, with the sign kept:
+#
+# $$ P_j = \frac{\operatorname{sign}(r_j)\, r_j^2}{\bar\rho_j}, \qquad
+#    \text{summary: } \operatorname*{median}_{j:\ \bar\rho_j \ge 0.3} P_j . $$
+#
+# Why they differ: Brain-Score takes the median of the correlations before squaring and
+# normalising, and normalises by the median ceiling of the population; the per-site convention
+# normalises each site first and takes the median of the ratios (sites too unreliable to
+# normalise are left out). The sign matters there: squared, a prediction that is
+# *anti*-correlated with a site would count as explained variance. And a ceiling estimated from
+# one halving is noisy; dividing by a noisy estimate inflates the ratio on average
+# ($\mathbb E[1/\hat\rho] > 1/\rho$), which is why both conventions average over 10 halvings.
 #
 # **What the stand-in makes circular — read before you interpret section 4's figure.** Without a
 # data file the "recordings" are notebook 07's stand-in, and it was built from models:
@@ -244,15 +291,16 @@ print("category of new objects at V6:", {name: round(float(r["mean"][-1]), 2) fo
 neural = ventral_analysis.neural_data_set(DATA_PATH, test)   # the file, else the stand-in's held-out set
 high = neural.level != 0 if neural.levels else np.ones(len(neural), bool)   # V3 + V6 (all, if levels unknown)
 neural = neural.subset(high)
-halves = ventral_analysis.repetition_halves(neural, DATA_PATH, seed=SEED)   # None: means only
+halvings = ventral_analysis.repetition_halvings(neural, DATA_PATH, seed=SEED)   # 10 halvings; None: means only
 print(neural.source, "|", len(neural), "images |", {r: neural.region(r).shape[1] for r in neural.regions}, "sites |",
-      "repetitions split in two halves" if halves else "no repetitions: EV is not normalised")
+      f"{len(halvings['V4'])} random halvings of the repetitions" if halvings else "no repetitions: no ceiling")
 
 
 # %% [markdown]
 # ### Exercise 2 · the noise ceiling
-# Write `split_half_reliability(half_a, half_b)`: for each site (column), the Pearson correlation
-# over images (rows) of its two half-means, corrected with Spearman–Brown.
+# Write `split_half_reliability(half_a, half_b)`: for one halving, each site's (column's) Pearson
+# correlation over images (rows) of its two half-means, corrected with Spearman–Brown. The cell
+# after the check applies it to each of the 10 halvings.
 
 # %% nbgrader={"grade": false, "grade_id": "split_half_reliability", "locked": false, "schema_version": 3, "solution": true}
 def split_half_reliability(half_a, half_b):
@@ -279,24 +327,26 @@ np.testing.assert_allclose(split_half_reliability(_s, 3 * _s + 1), np.ones(6), a
 # %%
 my_split_half_reliability = fallback(split_half_reliability, predictivity.split_half_reliability,
                                      check=ventral_checks.check_split_half_reliability)
-ceiling = {r: my_split_half_reliability(*halves[r]) if halves else np.ones(neural.region(r).shape[1])
-           for r in neural.regions}
+ceiling = {r: predictivity.mean_reliability(halvings[r], my_split_half_reliability) if halvings
+           else np.ones(neural.region(r).shape[1]) for r in neural.regions}   # per site, mean of 10 halvings
 for r, c in ceiling.items():
-    print(f"{r}: reliability median {np.nanmedian(c):.2f}, range {np.nanmin(c):.2f}-{np.nanmax(c):.2f}, "
-          f"{np.mean(c >= predictivity.MIN_RELIABILITY):.0%} of sites kept (>= {predictivity.MIN_RELIABILITY})")
+    one = my_split_half_reliability(*halvings[r][0]) if halvings else c
+    print(f"{r}: reliability median {np.nanmedian(c):.2f} (Brain-Score's ceiling: the median of each halving, "
+          f"averaged), a site's from one halving moves by {np.nanmedian(np.abs(one - c)):.3f} (median), "
+          f"{np.mean(c >= predictivity.MIN_RELIABILITY):.0%} of sites >= {predictivity.MIN_RELIABILITY}")
 
 
 # %% [markdown]
-# ### Exercise 3 · normalised predictivity
-# Write `normalised_predictivity(features, responses, splits, ceiling)`. For each `(train, test)`
-# pair, fit a **fresh** `make_regression()` (it handles all sites at once) on the training images
-# and store its predictions for the test images; once every image has its held-out prediction,
-# compute each site's squared correlation over all images with its responses and divide by its
-# ceiling.
+# ### Exercise 3 · normalised predictivity, per site
+# Write `normalised_predictivity(features, responses, splits, ceiling)`, the per-site convention.
+# For each `(train, test)` pair, fit a **fresh** `make_regression()` (it handles all sites at
+# once) on the training images and store its predictions for the test images; once every image
+# has its held-out prediction, compute each site's correlation $r_j$ over all images with its
+# responses and return $\operatorname{sign}(r_j)\, r_j^2$ divided by its ceiling.
 
 # %% nbgrader={"grade": false, "grade_id": "normalised_predictivity", "locked": false, "schema_version": 3, "solution": true}
 def normalised_predictivity(features, responses, splits, ceiling, make_regression=predictivity.make_regression):
-    """Cross-validated EV / ceiling per site; features (n_images, n_units), responses (n_images, n_sites)."""
+    """Cross-validated sign(r) r^2 / ceiling per site; features (n_images, n_units), responses (n_images, n_sites)."""
     features, responses = np.asarray(features, float), np.asarray(responses, float)
     ### BEGIN SOLUTION
     predicted = np.zeros_like(responses)
@@ -306,7 +356,7 @@ def normalised_predictivity(features, responses, splits, ceiling, make_regressio
     p = predicted - predicted.mean(axis=0)
     m = responses - responses.mean(axis=0)
     r = (p * m).sum(axis=0) / np.sqrt((p**2).sum(axis=0) * (m**2).sum(axis=0))
-    return r**2 / np.asarray(ceiling, float)
+    return np.sign(r) * r**2 / np.asarray(ceiling, float)
     ### END SOLUTION
 
 
@@ -321,11 +371,14 @@ _sp = [(np.flatnonzero(np.arange(120) % 3 != k), np.flatnonzero(np.arange(120) %
 np.testing.assert_allclose(normalised_predictivity(_X, _Y, _sp, _c), predictivity.predictivity(_X, _Y, _sp, _c),
                            atol=0.02)
 assert np.max(normalised_predictivity(_rng.normal(size=(120, 200)), _Y, _sp, np.ones(4))) < 0.3
+_Z = np.repeat(np.arange(3.0), 40)[:, None] * np.array([1.0, -2.0])   # each fold's mean differs
+_spz = [(np.flatnonzero(np.arange(120) // 40 != k), np.flatnonzero(np.arange(120) // 40 == k)) for k in range(3)]
+assert np.all(normalised_predictivity(_X, _Z + 0.01 * _rng.normal(size=_Z.shape), _spz, np.ones(2)) < -0.5)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# Every representation, every site — with your `normalised_predictivity` if it passed its
-# check. Folds are drawn over images, stratified by object (Brain-Score's choice).
+# Every representation (the same 128 units as in section 3), both conventions — the per-site
+# one with your `normalised_predictivity` if it passed its check.
 
 # %%
 my_normalised_predictivity = fallback(normalised_predictivity, predictivity.predictivity,
@@ -333,11 +386,16 @@ my_normalised_predictivity = fallback(normalised_predictivity, predictivity.pred
 neural_reps = (ventral_analysis.representations(neural.images, networks, seed=SEED) if DATA_PATH
                else {name: x[test.level != 0] for name, x in reps.items()})   # the same units, V3 + V6 rows
 splits = ventral_analysis.predictivity_splits(neural, seed=SEED)
-table = ventral_analysis.predictivity_table(neural_reps, neural, ceiling, splits, predict=my_normalised_predictivity)
-summary = {name: {r: predictivity.summarise(v, ceiling[r]) for r, v in t.items()} for name, t in table.items()}
-fig = plotting.predictivity_figure(summary, title=f"{neural.source}: median over sites, bars: quartiles")
-best = ventral_analysis.best_layers(summary)
+per_site = ventral_analysis.predictivity_table(neural_reps, neural, ceiling, splits, predict=my_normalised_predictivity)
+scores = ventral_analysis.brainscore_table(neural_reps, neural, halvings)   # name -> area -> BrainScore
+summaries = ventral_analysis.summaries(scores, per_site, ceiling)   # convention -> name -> area -> summary
+conv = predictivity.CONVENTIONS[PREDICTIVITY]
+fig = plotting.predictivity_figure(summaries[PREDICTIVITY], title=f"{neural.source}: {conv['title']}",
+                                   ylabel=conv["axis"], sites=conv["sites"])
+best = {c: ventral_analysis.best_layers(v) for c, v in summaries.items()}
 print("best layer of the trained network per area:", best)
+print("IT sites whose held-out prediction anti-correlates (r < 0):",
+      {name: f"{np.mean(per_site[name]['IT'] < 0):.0%}" for name in ("pixels", "HMAX C2", "trained conv1", "trained pool")})
 
 # %% [markdown]
 # On the stand-in, the hand-built HMAX features predict the V4 sites best, as they must (V4 *is*
