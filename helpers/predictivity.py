@@ -17,8 +17,8 @@ Two conventions, both computed here and named wherever a number is shown:
 4. the ceiling: 10 random halvings of the repetitions; per halving, the Pearson r over images of
    each site's two half-means, Spearman-Brown corrected, ``2 r / (1 + r)``; the median over sites,
    averaged over the halvings (:func:`brainscore_ceiling`);
-5. the ceiled score ``raw^2 / ceiling`` -- the convention since vision PR #2169 (January 2026);
-   before it, ``(raw / ceiling)^2`` (:class:`BrainScore` keeps both).
+5. the ceiled score ``raw^2 / ceiling`` -- the convention since vision PR #2169 (proposed December
+   2025, merged January 2026); before it, ``(raw / ceiling)^2`` (:class:`BrainScore` keeps both).
 
 **Per site** (the notebook's second option, :func:`predictivity`): held-out predictions of every
 image from ridge regression in k folds stratified by object (penalty chosen per site), each site's
@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import StratifiedShuffleSplit
@@ -59,6 +60,7 @@ __all__ = [
     "mean_reliability",
     "poisson_halves",
     "make_regression",
+    "PLS",
     "make_pls",
     "cross_validated_predictions",
     "explained_variance",
@@ -199,10 +201,56 @@ def make_regression(alphas: Sequence[float] = ALPHAS):
     return make_pipeline(StandardScaler(), RidgeCV(alphas=np.asarray(alphas, float), alpha_per_target=True))
 
 
-def make_pls(n_components: int = PLS_COMPONENTS) -> PLSRegression:
+class PLS:
+    """Partial least squares regression (PLS2) with exact weight vectors.
+
+    What ``sklearn.cross_decomposition.PLSRegression(n_components, scale=False)`` -- Brain-Score's
+    regression -- computes, with each component's weight vector taken as the leading eigenvector
+    of ``C C^T`` (``C = X_k^T Y``, the deflated features against the responses) instead of
+    scikit-learn's power iterations, which are slow to converge when many sites are fitted
+    together (``tests/test_predictivity.py`` checks the two agree).
+
+    Parameters
+    ----------
+    n_components : int
+        Components (capped at the features' count and the training images minus one).
+    """
+
+    def __init__(self, n_components: int = PLS_COMPONENTS) -> None:
+        self.n_components = val.check_scalar(n_components, "n_components", int, min_val=1)
+
+    def fit(self, X: Any, Y: Any) -> PLS:
+        """Fit on features X (n, d) and responses Y (n, m); both centred (not scaled)."""
+        X = val.as_array(X, "X", ndim=2)
+        Y = val.as_array(Y, "Y", ndim=2)
+        self.x_mean_, self.y_mean_ = X.mean(0), Y.mean(0)
+        Xk, Yc = X - self.x_mean_, Y - self.y_mean_
+        k = min(self.n_components, X.shape[1], len(X) - 1)
+        W, P, Q = (np.zeros((X.shape[1], k)), np.zeros((X.shape[1], k)), np.zeros((Y.shape[1], k)))
+        C = Xk.T @ Yc
+        for i in range(k):
+            lam, vec = scipy.linalg.eigh(C @ C.T, subset_by_index=[len(C) - 1, len(C) - 1])
+            w = vec[:, -1]
+            t = Xk @ w
+            tt = float(t @ t)
+            if tt <= 1e-12 * max(float(np.sum(Xk**2)), 1e-300) or lam[-1] <= 0:
+                W, P, Q = W[:, :i], P[:, :i], Q[:, :i]
+                break
+            p, q = Xk.T @ t / tt, Yc.T @ t / tt
+            Xk -= np.outer(t, p)
+            C -= np.outer(p, t @ Yc)
+            W[:, i], P[:, i], Q[:, i] = w, p, q
+        self.coef_ = W @ np.linalg.pinv(P.T @ W) @ Q.T if W.shape[1] else np.zeros((X.shape[1], Y.shape[1]))
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted responses (n, m) for features X (n, d)."""
+        return (val.as_array(X, "X", ndim=2) - self.x_mean_) @ self.coef_ + self.y_mean_
+
+
+def make_pls(n_components: int = PLS_COMPONENTS) -> PLS:
     """Brain-Score's regression: partial least squares, ``n_components`` components, centred, not scaled."""
-    n_components = val.check_scalar(n_components, "n_components", int, min_val=1)
-    return PLSRegression(n_components=n_components, scale=False)
+    return PLS(n_components)
 
 
 def _check_splits(splits: Sequence[tuple[np.ndarray, np.ndarray]], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -370,7 +418,7 @@ def split_correlations(features: Any, responses: Any, splits: Sequence[tuple[np.
             reg = make()
             if isinstance(reg, PLSRegression):
                 reg.set_params(n_components=min(reg.n_components, X.shape[1], len(train) - 1))
-            pred = reg.fit(X[train], Y[train]).predict(X[test])
+            pred = reg.fit(X[train], Y[train]).predict(X[test])  # PLS caps its components itself
             out[i] = _pearson_columns(np.asarray(pred).reshape(len(test), -1), Y[test])
     return out
 

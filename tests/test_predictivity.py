@@ -157,6 +157,20 @@ def _halvings(trials: np.ndarray, n: int, seed: int = 0):
     return out
 
 
+def test_pls_is_scikit_learns_pls_regression_converged():
+    """predictivity.PLS computes what Brain-Score's PLSRegression(scale=False) computes, with exact weights."""
+    from sklearn.cross_decomposition import PLSRegression
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(200, 15)) * np.linspace(0.5, 3, 15)
+    Y = X @ rng.normal(size=(15, 5)) + rng.normal(size=(200, 5))
+    for k in (1, 4, 15):
+        mine = pred.PLS(k).fit(X[:150], Y[:150]).predict(X[150:])
+        ref = PLSRegression(k, scale=False, tol=1e-12, max_iter=10_000).fit(X[:150], Y[:150]).predict(X[150:])
+        np.testing.assert_allclose(mine, ref, atol=1e-4 * np.abs(ref).max())
+    assert pred.PLS(25).fit(X[:10], Y[:10]).coef_.shape == (15, 5)  # components capped at the images
+
+
 def test_brainscore_splits_are_stratified_by_object():
     objects = np.repeat(np.arange(30), 10)
     splits = pred.brainscore_splits(objects)

@@ -39,7 +39,6 @@ torch_setup.use_threads()   # one thread: the small network trains fastest so on
 FULL = os.environ.get("FULL", "0") == "1"
 GRADING = bool(os.environ.get("NBGRADER_EXECUTION"))   # nbgrader gives each cell 45 s
 DATA_PATH = os.environ.get("V4IT_DATA")   # real data for section 4 (ventral_neural_data.hdf5 or IT_data.h5)
-PREDICTIVITY = "Brain-Score"   # which convention section 4's figure shows: "Brain-Score" or "per site"
 TRAIN_SECONDS = 300 if FULL else (15 if GRADING else 25)   # the network's training budget, s
 N_PER_OBJECT = 4 if GRADING else 8   # test images per object and level (nbgrader: half, for its 45-s cells)
 N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per point
@@ -248,7 +247,8 @@ print("category of new objects at V6:", {name: round(float(r["mean"][-1]), 2) fo
 #
 # The ceiling $\rho$ is a reliability — the fraction of a mean response's variance that the
 # stimulus drives, the largest $r^2$ a perfect model reaches — so $r$ is squared before it is
-# divided. This is the convention since January 2026 (brain-score/vision pull request #2169);
+# divided. This is the convention since brain-score/vision pull request #2169 (proposed in
+# December 2025, merged in January 2026, with the benchmarks' versions raised by #2244);
 # before it, Brain-Score reported $(\bar r / \bar\rho)^2$, larger by a factor $1/\bar\rho$, so scores
 # from before and after are not comparable.
 #
@@ -288,6 +288,7 @@ print("category of new objects at V6:", {name: round(float(r["mean"][-1]), 2) fo
 # V6): at V0 every object sits in the same place, and a layer's position code would go untested.
 
 # %%
+PREDICTIVITY = "Brain-Score"   # the convention this section's figure shows: "Brain-Score" or "per site"
 neural = ventral_analysis.neural_data_set(DATA_PATH, test)   # the file, else the stand-in's held-out set
 high = neural.level != 0 if neural.levels else np.ones(len(neural), bool)   # V3 + V6 (all, if levels unknown)
 neural = neural.subset(high)
