@@ -46,6 +46,7 @@ __all__ = [
     "subsample_units",
     "representations",
     "depth_decoding",
+    "unit_count_effect",
     "neural_data_set",
     "repetition_halves",
     "repetition_halvings",
@@ -211,6 +212,40 @@ def depth_decoding(reps: Mapping[str, np.ndarray], data: neural_data.NeuralData,
     return out
 
 
+def unit_count_effect(networks: Mapping[str, VentralCNN], data: neural_data.NeuralData, layer: str = "conv1",
+                      counts: Sequence[int] = (N_UNITS, 1000), level: int = 0, task: str = "identity",
+                      seed: int = 0) -> dict[str, dict[int, float]]:
+    """How a layer's decoding accuracy depends on how many of its units are read, at one level.
+
+    Parameters
+    ----------
+    networks : dict name -> VentralCNN
+    data : NeuralData
+        Images and labels (e.g. :func:`held_out`).
+    layer : str
+        One of :data:`helpers.ventral_cnn.LAYERS`.
+    counts : sequence of int
+        Units read (random subsets, one draw each).
+    level : int
+    task : {"identity", "category"}
+        Identity on new views (image-wise folds) or category of new objects (object-wise folds).
+
+    Returns
+    -------
+    dict network -> count -> held-out accuracy
+    """
+    sel = data.level == level
+    if not sel.any():
+        raise ValueError(f"no images at level {level}")
+    split = "images" if task == "identity" else "objects"
+    out: dict[str, dict[int, float]] = {}
+    for name, model in networks.items():
+        x = layer_features(model, data.images[sel])[layer]
+        out[name] = {int(n): decoding.decode_task(subsample_units(x, int(n), seed), data.category[sel], data.obj[sel],
+                                                  task, seed=seed, split=split) for n in counts}
+    return out
+
+
 def neural_data_set(path: str | Path | None, standin: neural_data.NeuralData) -> neural_data.NeuralData:
     """The recordings to predict: the real file at ``path`` (with its images), else ``standin``
     (e.g. the stand-in's images of the objects the network never saw, :func:`held_out`).
@@ -325,7 +360,7 @@ def brainscore_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralDat
 def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralData, ceilings: Mapping[str, np.ndarray],
                        splits: Sequence, predict: Callable[..., np.ndarray] = pred.predictivity
                        ) -> dict[str, dict[str, np.ndarray]]:
-    """Normalised predictivity of every site from every representation.
+    """The per-site convention: every site's signed, ceiling-normalised predictivity from every representation.
 
     Parameters
     ----------
@@ -335,7 +370,8 @@ def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralD
     ceilings : dict region -> (n_sites,)
     splits : list of (train_index, test_index)
     predict : callable
-        ``predict(features, responses, splits, ceiling) -> (n_sites,)`` (yours or the reference).
+        ``predict(features, responses, splits, ceiling) -> (n_sites,)`` (yours or the reference,
+        :func:`helpers.predictivity.predictivity`: ``sign(r) r^2 / ceiling``).
 
     Returns
     -------

@@ -232,6 +232,15 @@ def test_depth_decoding_reads_every_representation(small_set):
     assert np.all(res["category"]["pixels"]["mean"] < 0.4)
 
 
+def test_unit_count_effect_reads_a_layer_through_each_count(small_set):
+    nets = {"a": ventral_cnn.build(0, channels=(4, 8))}
+    got = ventral_analysis.unit_count_effect(nets, small_set, counts=(8, 100), level=0)
+    assert set(got) == {"a"} and set(got["a"]) == {8, 100}
+    assert all(0 <= v <= 1 for v in got["a"].values())
+    with pytest.raises(ValueError, match="no images at level 3"):
+        ventral_analysis.unit_count_effect(nets, small_set, level=3)
+
+
 def test_hmax_features_cached_round_trip(small_set, tmp_path, monkeypatch):
     monkeypatch.setattr(ventral_analysis, "CACHE_DIR", tmp_path)
     imgs = small_set.images[:3]
