@@ -233,7 +233,7 @@ def test_depth_decoding_reads_every_representation(small_set):
 
 
 def test_unit_count_effect_reads_a_layer_through_each_count(small_set):
-    nets = {"a": ventral_cnn.build(0, channels=(4, 8))}
+    nets = {"a": ventral_cnn.build(0)}
     got = ventral_analysis.unit_count_effect(nets, small_set, counts=(8, 100), level=0)
     assert set(got) == {"a"} and set(got["a"]) == {8, 100}
     assert all(0 <= v <= 1 for v in got["a"].values())
