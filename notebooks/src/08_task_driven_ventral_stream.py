@@ -464,8 +464,8 @@ print(f"the network's own readout on new objects at V6: {readout:.2f}; trained {
       f"{history['seconds']:.0f} s; best layer: {best}")
 
 # %% [markdown]
-# **What to expect.** On a 2-core machine (25 s of training, about 400 steps at 15–16 steps/s
-# when the machine is otherwise idle, a few thousand new objects), three seeds of the recipe
+# **What to expect.** On a 2-core machine shared with other jobs (25 s of training, about 400
+# steps at 15–16 steps/s, a few thousand new objects), three seeds of the recipe
 # (`tools/bench_ventral.py`; seed 0 is this notebook's) gave, for the category of the test objects
 # at V6 (chance 0.125): the trained network's top layer 0.39–0.40, the same network untrained
 # 0.12–0.17, HMAX C2 0.13–0.20, pixels 0.11–0.13; the network's own readout 0.32–0.38. The
