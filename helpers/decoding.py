@@ -11,6 +11,9 @@ identity on images it was not trained on? Here:
   the decoder is tested on new *images* of objects it was trained on, as in Majaj et al. 2015);
 * :func:`object_splits` -- folds that keep all images of an object together, with objects of
   every category in every fold (category decoding must generalise to new *objects*);
+* :func:`objectwise_alpha` -- the ridge penalty chosen by inner folds that hold out whole
+  objects, for decoders that must generalise to new objects (leave-one-image-out would tune the
+  penalty for new views of the training objects instead);
 * :func:`cross_validated_accuracy`, :func:`decode_accuracy` (stratified folds in one call),
   :func:`decode_task`, :func:`accuracy_vs_sites` (accuracy against the number of
   sites read, over random subsets of sites), :func:`accuracy_by_level` and
@@ -37,6 +40,7 @@ __all__ = [
     "make_decoder",
     "image_splits",
     "object_splits",
+    "objectwise_alpha",
     "cross_validated_accuracy",
     "decode_accuracy",
     "task_labels",
@@ -54,6 +58,10 @@ ALPHAS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0)
 TASKS: tuple[str, ...] = ("category", "identity")
 
 Split = tuple[np.ndarray, np.ndarray]
+
+
+#: Inner folds of :func:`objectwise_alpha` (at most the objects per category of a training fold).
+N_INNER_FOLDS = 3
 
 
 def make_decoder(alphas: Sequence[float] = ALPHAS):
@@ -139,8 +147,67 @@ def object_splits(objects: Any, categories: Any, n_folds: int = 4, seed: Any = 0
     return [(idx[fold != k], idx[fold == k]) for k in range(n_folds)]
 
 
+def _standardise(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets scaled with the training set's mean and standard deviation (as StandardScaler)."""
+    mu, sd = train.mean(0), train.std(0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (train - mu) / sd, (other - mu) / sd
+
+
+def objectwise_alpha(features: Any, labels: Any, objects: Any, alphas: Sequence[float] = ALPHAS,
+                     n_folds: int = N_INNER_FOLDS, seed: Any = 0) -> float:
+    """The penalty of :func:`make_decoder` that classifies *new objects* best, by inner object-wise folds.
+
+    For each inner fold (:func:`object_splits`: whole objects held out, from every category), the
+    features are standardised on its training images and the ridge classifier of
+    :func:`make_decoder` (one-vs-rest least squares on +-1 targets, with intercept) is solved for
+    every penalty at once from one eigendecomposition of the training Gram matrix; the penalty with
+    the most correct held-out labels over the inner folds wins (ties: the smallest).
+
+    Parameters
+    ----------
+    features : array_like, shape (n_images, n_sites)
+    labels : array_like, shape (n_images,)
+        Class of each image (the category).
+    objects : array_like, shape (n_images,)
+        Object of each image.
+    alphas : sequence of float
+    n_folds : int
+        Inner folds (capped at the number of objects of the smallest category).
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    float
+        The chosen penalty.
+    """
+    X = val.as_array(features, "features", ndim=2)
+    y, o = _labels(labels), _labels(objects, "objects")
+    if not len(y) == len(o) == len(X):
+        raise ValueError(f"labels and objects must have {len(X)} entries, got {len(y)} and {len(o)}")
+    per_class = min(len(np.unique(o[y == c])) for c in np.unique(y))
+    if per_class < 2:
+        raise ValueError("objectwise_alpha needs at least 2 objects per class in the training images")
+    alphas = np.asarray(alphas, float)
+    classes = np.unique(y)
+    correct = np.zeros(len(alphas))
+    for tr, te in object_splits(o, y, min(n_folds, per_class), seed):
+        a, b = _standardise(X[tr], X[te])
+        targets = np.where(y[tr][:, None] == classes[None, :], 1.0, -1.0)
+        mean = targets.mean(0)
+        a_mean = a.mean(0)
+        a, b = a - a_mean, b - a_mean
+        lam, q = np.linalg.eigh(a @ a.T)
+        proj, cross = q.T @ (targets - mean), (b @ a.T) @ q
+        for k, alpha in enumerate(alphas):
+            scores = cross @ (proj / (np.maximum(lam, 0.0) + alpha)[:, None]) + mean
+            correct[k] += np.sum(classes[scores.argmax(1)] == y[te])
+    return float(alphas[int(np.argmax(correct))])
+
+
 def cross_validated_accuracy(features: Any, labels: Any, splits: Sequence[Split],
-                             decoder: Callable[[], Any] = make_decoder) -> float:
+                             decoder: Callable[..., Any] = make_decoder, objects: Any = None,
+                             seed: Any = 0) -> float:
     """Mean held-out accuracy of a decoder fitted on each training fold.
 
     Parameters
@@ -149,7 +216,13 @@ def cross_validated_accuracy(features: Any, labels: Any, splits: Sequence[Split]
     labels : array_like, shape (n_images,)
     splits : list of (train_index, test_index)
     decoder : callable
-        Returns a fresh scikit-learn classifier.
+        Returns a fresh scikit-learn classifier; with ``objects``, called as ``decoder(alphas=(a,))``.
+    objects : array_like, shape (n_images,), optional
+        Object of each image: tune each training fold's penalty for new objects
+        (:func:`objectwise_alpha` on the training images only), then fit ``decoder(alphas=(a,))``.
+        Default: the decoder tunes itself (:func:`make_decoder`: leave-one-image-out).
+    seed : int or numpy.random.Generator
+        Inner folds, with ``objects``.
 
     Returns
     -------
@@ -162,10 +235,18 @@ def cross_validated_accuracy(features: Any, labels: Any, splits: Sequence[Split]
         raise ValueError(f"labels must have shape ({len(X)},), got {y.shape}")
     if not splits:
         raise ValueError("splits must hold at least one (train_index, test_index) pair")
+    obj = None if objects is None else _labels(objects, "objects")
+    if obj is not None and len(obj) != len(y):
+        raise ValueError(f"objects must have shape ({len(y)},), got {obj.shape}")
+    rng = val.check_rng(seed)
     scores = []
     with threadpool_limits(1, user_api="blas"):  # small problems: one thread is fastest on a shared CPU
         for train, test in splits:
-            clf = decoder().fit(X[train], y[train])
+            if obj is None:
+                clf = decoder()
+            else:
+                clf = decoder(alphas=(objectwise_alpha(X[train], y[train], obj[train], seed=rng),))
+            clf = clf.fit(X[train], y[train])
             scores.append(np.mean(clf.predict(X[test]) == y[test]))
     return float(np.mean(scores))
 
@@ -213,8 +294,9 @@ def decode_task(features: Any, category: Any, obj: Any, task: str = "category", 
     n_folds : int
     seed : int or numpy.random.Generator
     split : {"images", "objects"}
-        Test on new images of the trained objects (:func:`image_splits`, as Majaj et al. 2015), or
-        on new objects (:func:`object_splits`; category only).
+        Test on new images of the trained objects (:func:`image_splits`, as Majaj et al. 2015; the
+        penalty tuned by leave-one-image-out), or on new objects (:func:`object_splits`; category
+        only; the penalty tuned by inner object-wise folds, :func:`objectwise_alpha`).
     """
     y = task_labels(task, category, obj)
     if split == "images":
@@ -223,7 +305,8 @@ def decode_task(features: Any, category: Any, obj: Any, task: str = "category", 
         raise ValueError(f"split must be 'images' or 'objects', got {split!r}")
     if task != "category":
         raise ValueError("split='objects' needs task='category': identity cannot be tested on new objects")
-    return cross_validated_accuracy(features, y, object_splits(obj, category, n_folds, seed))
+    rng = val.check_rng(seed)
+    return cross_validated_accuracy(features, y, object_splits(obj, category, n_folds, rng), objects=obj, seed=rng)
 
 
 def site_counts(n_max: int, n_points: int = 7, minimum: int = 2) -> np.ndarray:

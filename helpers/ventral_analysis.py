@@ -7,12 +7,14 @@ HMAX of :mod:`helpers.hmax`, the decoders of :mod:`helpers.decoding`):
 
 * :func:`held_out` -- the images of the objects the network never saw;
 * :func:`representations` -- pixels, HMAX C1 and C2, and every layer of each network, each read
-  through the same (capped) number of randomly chosen units;
+  through the same number of randomly chosen units (:data:`N_UNITS`, the size of the smallest);
 * :func:`depth_decoding` -- category (new objects) and identity (new views) decoding at each
   variation level, for every representation (notebook 07's decoder and splits);
-* :func:`neural_data_set` and :func:`repetition_halves` -- the recordings (real or stand-in) and two
-  halves of their repetitions, for the noise ceiling;
-* :func:`predictivity_table` -- cross-validated, ceiling-normalised predictivity of every site.
+* :func:`neural_data_set`, :func:`repetition_halves` and :func:`repetition_halvings` -- the
+  recordings (real or stand-in) and random halvings of their repetitions, for the noise ceiling;
+* :func:`brainscore_table` -- Brain-Score's ceiled score of every representation for each region;
+* :func:`predictivity_table` -- the per-site convention: every site's signed, ceiling-normalised
+  predictivity.
 """
 from __future__ import annotations
 
@@ -44,17 +46,22 @@ __all__ = [
     "subsample_units",
     "representations",
     "depth_decoding",
+    "unit_count_effect",
     "neural_data_set",
     "repetition_halves",
+    "repetition_halvings",
     "ventral_hdf5_halves",
     "predictivity_splits",
     "predictivity_table",
+    "brainscore_table",
+    "summaries",
     "best_layers",
 ]
 
-#: Units read from each representation (a random subset when it has more; as in notebook 07,
-#: every representation is read through the same number of "sites" -- the top layers have fewer).
-N_UNITS = 1000
+#: Units read from each representation: a random subset of this many, the same number for every
+#: layer, pixels and HMAX, so that no comparison along the hierarchy is one of unit counts. It is
+#: the size of the smallest representation, the network's "pool" (128 channels; HMAX C2 has 200).
+N_UNITS = 128
 #: Side at which HMAX sees the images, px (the stand-in's; notebook 07's C2 baseline).
 HMAX_SIZE = neural_standin.IMAGE_SIZE
 #: The hand-built baselines, in order of depth.
@@ -143,7 +150,7 @@ def subsample_units(features: Any, n_units: int, seed: Any = 0) -> np.ndarray:
 
 def representations(images: Any, networks: Mapping[str, VentralCNN], baselines: Mapping[str, np.ndarray] | None = None,
                     n_units: int = N_UNITS, seed: int = 0) -> dict[str, np.ndarray]:
-    """Every representation of the same images, each read through at most ``n_units`` units.
+    """Every representation of the same images, each read through ``n_units`` random units (all, if fewer).
 
     Parameters
     ----------
@@ -202,6 +209,40 @@ def depth_decoding(reps: Mapping[str, np.ndarray], data: neural_data.NeuralData,
             out[task][name] = decoding.accuracy_by_level(x, data.category, data.obj, data.level, task, levels,
                                                          n_resamples=n_resamples, n_folds=n_folds, seed=seed,
                                                          split=split)
+    return out
+
+
+def unit_count_effect(networks: Mapping[str, VentralCNN], data: neural_data.NeuralData, layer: str = "conv1",
+                      counts: Sequence[int] = (N_UNITS, 1000), level: int = 0, task: str = "identity",
+                      seed: int = 0) -> dict[str, dict[int, float]]:
+    """How a layer's decoding accuracy depends on how many of its units are read, at one level.
+
+    Parameters
+    ----------
+    networks : dict name -> VentralCNN
+    data : NeuralData
+        Images and labels (e.g. :func:`held_out`).
+    layer : str
+        One of :data:`helpers.ventral_cnn.LAYERS`.
+    counts : sequence of int
+        Units read (random subsets, one draw each).
+    level : int
+    task : {"identity", "category"}
+        Identity on new views (image-wise folds) or category of new objects (object-wise folds).
+
+    Returns
+    -------
+    dict network -> count -> held-out accuracy
+    """
+    sel = data.level == level
+    if not sel.any():
+        raise ValueError(f"no images at level {level}")
+    split = "images" if task == "identity" else "objects"
+    out: dict[str, dict[int, float]] = {}
+    for name, model in networks.items():
+        x = layer_features(model, data.images[sel])[layer]
+        out[name] = {int(n): decoding.decode_task(subsample_units(x, int(n), seed), data.category[sel], data.obj[sel],
+                                                  task, seed=seed, split=split) for n in counts}
     return out
 
 
@@ -268,15 +309,58 @@ def repetition_halves(data: neural_data.NeuralData, path: str | Path | None = No
         return None
 
 
+def repetition_halvings(data: neural_data.NeuralData, path: str | Path | None = None,
+                        n_halvings: int = pred.N_CEILING_HALVES,
+                        seed: int = 0) -> dict[str, list[tuple[np.ndarray, np.ndarray]]] | None:
+    """``n_halvings`` independent random halvings of the repetitions (:func:`repetition_halves`), per region.
+
+    Returns
+    -------
+    dict region -> list of (half_a, half_b), each (n_images, n_sites); None without repetitions.
+    """
+    n_halvings = val.check_scalar(n_halvings, "n_halvings", int, min_val=1)
+    seeds = np.random.SeedSequence(seed).spawn(n_halvings)
+    runs = [repetition_halves(data, path, np.random.default_rng(s)) for s in seeds]
+    if any(r is None for r in runs):
+        return None
+    return {r: [run[r] for run in runs] for r in data.regions}
+
+
 def predictivity_splits(data: neural_data.NeuralData, n_folds: int = 4, seed: int = 0) -> list:
-    """Folds over images, stratified by object (every object in every fold), as Brain-Score's."""
+    """The per-site convention's k folds over images, stratified by object (every object in every fold)."""
     return decoding.image_splits(data.obj, n_folds, seed)
+
+
+def brainscore_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralData,
+                     halvings: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]] | None,
+                     seed: int = 1) -> dict[str, dict[str, pred.BrainScore]]:
+    """Brain-Score's score of every representation for every region (:func:`helpers.predictivity.brain_score`).
+
+    Parameters
+    ----------
+    reps : dict name -> (n_images, n_units)
+    data : NeuralData
+        The same images, in the same order.
+    halvings : dict region -> list of (half_a, half_b), or None
+        Halvings of the repetitions for the ceiling (:func:`repetition_halvings`); None: no
+        ceiling (1), the score is then the squared raw correlation.
+    seed : int
+        Of the 10 splits (Brain-Score's ``random_state`` is 1); every representation gets the same.
+
+    Returns
+    -------
+    dict name -> region -> BrainScore
+    """
+    splits = pred.brainscore_splits(data.obj, seed=seed)
+    ceilings = {r: pred.brainscore_ceiling(halvings[r]) if halvings else 1.0 for r in data.regions}
+    return {name: {r: pred.brain_score(x, data.responses[r], splits, ceilings[r]) for r in data.regions}
+            for name, x in reps.items()}
 
 
 def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralData, ceilings: Mapping[str, np.ndarray],
                        splits: Sequence, predict: Callable[..., np.ndarray] = pred.predictivity
                        ) -> dict[str, dict[str, np.ndarray]]:
-    """Normalised predictivity of every site from every representation.
+    """The per-site convention: every site's signed, ceiling-normalised predictivity from every representation.
 
     Parameters
     ----------
@@ -286,7 +370,8 @@ def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralD
     ceilings : dict region -> (n_sites,)
     splits : list of (train_index, test_index)
     predict : callable
-        ``predict(features, responses, splits, ceiling) -> (n_sites,)`` (yours or the reference).
+        ``predict(features, responses, splits, ceiling) -> (n_sites,)`` (yours or the reference,
+        :func:`helpers.predictivity.predictivity`: ``sign(r) r^2 / ceiling``).
 
     Returns
     -------
@@ -303,12 +388,33 @@ def predictivity_table(reps: Mapping[str, np.ndarray], data: neural_data.NeuralD
     return out
 
 
+def summaries(scores: Mapping[str, Mapping[str, pred.BrainScore]], per_site: Mapping[str, Mapping[str, np.ndarray]],
+              ceilings: Mapping[str, np.ndarray]) -> dict[str, dict[str, dict[str, dict[str, float]]]]:
+    """Both conventions' summaries, for :func:`helpers.plotting.predictivity_figure` and :func:`best_layers`.
+
+    Parameters
+    ----------
+    scores : from :func:`brainscore_table`
+    per_site : from :func:`predictivity_table`
+    ceilings : dict region -> (n_sites,), the per-site ceilings (sites below
+        ``predictivity.MIN_RELIABILITY`` are left out of the per-site medians)
+
+    Returns
+    -------
+    dict convention -> name -> region -> {"value", "low", "high", "n_sites"}
+        Keys of :data:`helpers.predictivity.CONVENTIONS`.
+    """
+    return {"Brain-Score": {name: {r: s.summary() for r, s in t.items()} for name, t in scores.items()},
+            "per site": {name: {r: pred.summarise(v, ceilings[r]) for r, v in t.items()}
+                         for name, t in per_site.items()}}
+
+
 def best_layers(summary: Mapping[str, Mapping[str, Mapping[str, float]]], prefix: str = "trained ") -> dict[str, str]:
-    """The layer of one network (names starting with ``prefix``) with the highest median per region."""
+    """The layer of one network (names starting with ``prefix``) with the highest ``value`` per region."""
     out = {}
     regions = {r for v in summary.values() for r in v}
     for r in sorted(regions, key=lambda x: (x != "V4", x)):
-        cands = {k[len(prefix):]: v[r]["median"] for k, v in summary.items() if k.startswith(prefix) and r in v}
+        cands = {k[len(prefix):]: v[r]["value"] for k, v in summary.items() if k.startswith(prefix) and r in v}
         cands = {k: m for k, m in cands.items() if np.isfinite(m)}
         if cands:
             out[r] = max(cands, key=cands.get)

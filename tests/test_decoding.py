@@ -63,6 +63,32 @@ def test_cross_validated_accuracy_separates_signal_from_noise():
         decoding.cross_validated_accuracy(np.full_like(X, np.nan), y, decoding.image_splits(y, 4, 0))
 
 
+def test_objectwise_alpha_is_the_ridge_classifier_best_on_held_out_objects():
+    """The penalty objectwise_alpha picks is the one with which sklearn's ridge classifier (the
+    decoder's), fitted on each inner fold's standardised training images, labels most held-out
+    objects' images correctly."""
+    from sklearn.linear_model import RidgeClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    obj = np.repeat(np.arange(24), 5)
+    cat = obj % 4
+    X = rng.normal(size=(24, 60))[obj] * 2 + np.eye(4)[cat] @ rng.normal(size=(4, 60)) * 0.5
+    X += rng.normal(size=X.shape)
+    got = decoding.objectwise_alpha(X, cat, obj, seed=3)
+    correct = np.zeros(len(decoding.ALPHAS))
+    for tr, te in decoding.object_splits(obj, cat, 3, np.random.default_rng(3)):
+        sc = StandardScaler().fit(X[tr])
+        for k, alpha in enumerate(decoding.ALPHAS):
+            clf = RidgeClassifier(alpha=alpha).fit(sc.transform(X[tr]), cat[tr])
+            correct[k] += np.sum(clf.predict(sc.transform(X[te])) == cat[te])
+    assert got == decoding.ALPHAS[int(np.argmax(correct))]
+    acc = decoding.decode_task(X, cat, obj, "category", 4, 0, split="objects")
+    assert acc == decoding.decode_task(X, cat, obj, "category", 4, 0, split="objects")
+    with pytest.raises(ValueError, match="2 objects per class"):
+        decoding.objectwise_alpha(X[:5], cat[:5], obj[:5])
+
+
 def test_decode_task_and_its_errors():
     obj = np.repeat(np.arange(16), 4)
     cat = obj // 4

@@ -19,6 +19,8 @@ def test_rate_maps_and_decoding_of_an_untrained_network():
     assert out["error"] > out["floor"] > 0
     assert model.config.precision == "bf16"  # evaluated in fp32, then restored
     assert ge.decoding_error(model, n_batches=2, batch_size=20, seed=1) == pytest.approx(out["error"])
+    longer = ge.collect_rate_maps(model, n_batches=2, batch_size=20, n_bins=8, seed=1, sequence_length=20)
+    assert longer["error"] != pytest.approx(out["error"]) and model.config.sequence_length == 5
 
 
 def test_meets_bar_reads_fractions_as_at_least_and_the_rest_as_at_most():

@@ -1,5 +1,7 @@
 """Neural predictivity: the split-half noise ceiling on data with a known answer, the exact split of
-Poisson means, cross-validated ridge predictions, and the notebook's table, on synthetic sites."""
+Poisson means, cross-validated ridge predictions (the per-site convention, signed), Brain-Score's
+score and its ceiling checked against their formulas and a known answer, and the notebook's tables,
+on synthetic sites."""
 from __future__ import annotations
 
 import h5py
@@ -101,8 +103,123 @@ def test_poisson_halves_split_counts_exactly():
 
 def test_summarise_keeps_reliable_sites():
     s = pred.summarise([0.2, 0.4, 0.6, 5.0], [0.9, 0.8, 0.7, 0.1])
-    assert s["n_sites"] == 3 and s["median"] == pytest.approx(0.4)
+    assert s["n_sites"] == 3 and s["value"] == pytest.approx(0.4)
+    assert s["low"] == pytest.approx(0.3) and s["high"] == pytest.approx(0.5)
     assert pred.summarise([0.5], [0.0])["n_sites"] == 0
+
+
+def test_per_site_predictivity_keeps_the_sign_of_anti_correlated_predictions():
+    """Features unrelated to sites whose means differ between folds: each fold's prediction is the
+    mean of the other folds, anti-correlated with the site. Squared, it would count as explained."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(160, 8))
+    splits = decoding.image_splits(np.arange(160) % 4, 4, 0)
+    Y = np.zeros((160, 2))
+    for k, (_, test) in enumerate(splits):
+        Y[test] = [k, -k]
+    Y += 0.05 * rng.normal(size=Y.shape)
+    got = pred.predictivity(X, Y, splits, np.ones(2))
+    assert np.all(got < -0.9)
+
+
+def test_mean_reliability_averages_halvings():
+    rng = np.random.default_rng(9)
+    halvings = [(rng.normal(size=(50, 3)), rng.normal(size=(50, 3))) for _ in range(4)]
+    want = np.mean([pred.split_half_reliability(a, b) for a, b in halvings], axis=0)
+    np.testing.assert_allclose(pred.mean_reliability(halvings), want)
+    with pytest.raises(ValueError, match="halvings"):
+        pred.mean_reliability([])
+
+
+# --------------------------------------------------------------------------- Brain-Score
+def _trials(n_objects: int = 60, n_per_object: int = 10, n_sites: int = 12, n_rep: int = 20, noise_var: float = 20.0,
+            n_features: int = 10, seed: int = 0):
+    """Sites linear in the features (signal variance 1) plus trial noise: the mean over ``n_rep``
+    trials has reliability rho = 1 / (1 + noise_var / n_rep), and so does the Spearman-Brown
+    corrected correlation of two half-means."""
+    rng = np.random.default_rng(seed)
+    n = n_objects * n_per_object
+    X = rng.normal(size=(n, n_features))
+    signal = X @ rng.normal(size=(n_features, n_sites))
+    signal /= signal.std(0)
+    trials = signal[None] + rng.normal(size=(n_rep, n, n_sites)) * np.sqrt(noise_var)
+    objects = np.repeat(np.arange(n_objects), n_per_object)
+    return X, trials, objects, 1 / (1 + noise_var / n_rep)
+
+
+def _halvings(trials: np.ndarray, n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        order = rng.permutation(len(trials))
+        half = len(trials) // 2
+        out.append((trials[order[:half]].mean(0), trials[order[half:]].mean(0)))
+    return out
+
+
+def test_pls_is_scikit_learns_pls_regression_converged():
+    """predictivity.PLS computes what Brain-Score's PLSRegression(scale=False) computes, with exact weights."""
+    from sklearn.cross_decomposition import PLSRegression
+
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(200, 15)) * np.linspace(0.5, 3, 15)
+    Y = X @ rng.normal(size=(15, 5)) + rng.normal(size=(200, 5))
+    for k in (1, 4, 15):
+        mine = pred.PLS(k).fit(X[:150], Y[:150]).predict(X[150:])
+        ref = PLSRegression(k, scale=False, tol=1e-12, max_iter=10_000).fit(X[:150], Y[:150]).predict(X[150:])
+        np.testing.assert_allclose(mine, ref, atol=1e-4 * np.abs(ref).max())
+    assert pred.PLS(25).fit(X[:10], Y[:10]).coef_.shape == (15, 5)  # components capped at the images
+
+
+def test_brainscore_splits_are_stratified_by_object():
+    objects = np.repeat(np.arange(30), 10)
+    splits = pred.brainscore_splits(objects)
+    assert len(splits) == pred.BRAINSCORE_SPLITS == 10
+    for train, test in splits:
+        assert len(train) == 270 and len(test) == 30 and not np.intersect1d(train, test).size
+        assert np.all(np.bincount(objects[test], minlength=30) == 1)  # 10% of every object
+    again = pred.brainscore_splits(objects)
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again, strict=True))
+    assert not np.array_equal(splits[0][1], pred.brainscore_splits(objects, seed=2)[0][1])
+
+
+def test_brain_score_follows_its_formulas():
+    """score = (mean over splits of the median over sites of r)^2 / ceiling; legacy = (raw / ceiling)^2;
+    ceiling = mean over halvings of the median over sites of the Spearman-Brown corrected r."""
+    X, trials, objects, _ = _trials(n_objects=20, n_sites=5)
+    mean = trials.mean(0)
+    halvings = _halvings(trials, 10)
+    ceiling = pred.brainscore_ceiling(halvings)
+    sb = [np.median(pred.spearman_brown([np.corrcoef(a[:, j], b[:, j])[0, 1] for j in range(5)]))
+          for a, b in halvings]
+    assert ceiling == pytest.approx(np.mean(sb))
+    splits = pred.brainscore_splits(objects)
+    res = pred.brain_score(X, mean, splits, ceiling)
+    r = np.array([[np.corrcoef(pred.make_pls(10).fit(X[tr], mean[tr]).predict(X[te])[:, j], mean[te][:, j])[0, 1]
+                   for j in range(5)] for tr, te in splits])
+    np.testing.assert_allclose(res.per_split, r, atol=1e-8)
+    raw = np.median(r, axis=1).mean()
+    assert res.raw == pytest.approx(raw)
+    assert res.score == pytest.approx(raw**2 / ceiling) and res.legacy == pytest.approx((raw / ceiling) ** 2)
+    assert res.error == pytest.approx(np.median(r, axis=1).std() / np.sqrt(10))
+    s = res.summary()
+    assert s["value"] == res.score and s["low"] <= s["value"] <= s["high"] and s["n_sites"] == 5
+
+
+def test_brain_score_of_a_perfect_model_is_one_and_the_old_convention_one_over_the_ceiling():
+    """A model whose features generate the sites: held-out r ~ sqrt(rho), the ceiling ~ rho, so
+    r^2 / ceiling ~ 1 while (r / ceiling)^2 ~ 1 / rho (here rho = 0.5: 2)."""
+    X, trials, objects, rho = _trials()
+    ceiling = pred.brainscore_ceiling(_halvings(trials, 10))
+    assert ceiling == pytest.approx(rho, abs=0.03)
+    res = pred.brain_score(X, trials.mean(0), pred.brainscore_splits(objects), ceiling)
+    assert res.raw == pytest.approx(np.sqrt(rho), abs=0.03)
+    assert res.score == pytest.approx(1.0, abs=0.08)
+    assert res.legacy == pytest.approx(1 / rho, abs=0.2)
+    noise = np.random.default_rng(1).normal(size=X.shape)
+    assert abs(pred.brain_score(noise, trials.mean(0), pred.brainscore_splits(objects), ceiling).raw) < 0.1
+    with pytest.raises(ValueError, match="ceiling"):
+        pred.brain_score(X, trials.mean(0), pred.brainscore_splits(objects), 0.0)
 
 
 def test_standin_halves_and_ceiling():
@@ -132,8 +249,14 @@ def test_predictivity_table_and_best_layers():
     np.testing.assert_allclose(table["trained pool"]["IT"], pred.predictivity(X, mean[:, 1:], splits, ceilings["IT"]))
     summary = {k: {r: pred.summarise(v, ceilings[r]) for r, v in t.items()} for k, t in table.items()}
     assert ventral_analysis.best_layers(summary) == {"V4": "pool", "IT": "pool"}
-    fig = ventral_plots.predictivity_figure(summary)
-    assert [ax.get_title().split()[0] for ax in fig.axes] == ["V4", "IT"]
+    fig = ventral_plots.predictivity_figure(summary, ylabel="per site")
+    assert [ax.get_title().split()[0] for ax in fig.axes] == ["V4", "IT"] and fig.axes[0].get_ylabel() == "per site"
+    halvings = {"V4": [(a[:, :1], b[:, :1])] * 2, "IT": [(a[:, 1:], b[:, 1:])] * 2}
+    scores = ventral_analysis.brainscore_table(reps, data, halvings)
+    assert set(scores) == set(reps) and set(scores["pixels"]) == {"V4", "IT"}
+    assert scores["trained pool"]["IT"].per_split.shape == (10, 2)
+    assert scores["trained pool"]["IT"].score > scores["pixels"]["IT"].score
+    assert ventral_analysis.brainscore_table(reps, data, None)["trained pool"]["V4"].ceiling == 1.0
 
 
 def test_ventral_hdf5_halves_split_the_trials(tmp_path):

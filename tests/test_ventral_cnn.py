@@ -55,6 +55,39 @@ def test_object_batches_shapes_labels_and_seed():
     assert not torch.equal(images, a(10)[0])  # the stream goes on
 
 
+def test_fresh_objects_are_new_instances_never_the_standard_or_validation_objects():
+    """With a bank, every object drawn has its own object seed >= FIRST_TRAINING_SEED: none of the 64
+    standard objects (notebook 08's test objects among them) nor of the validation set is ever drawn."""
+    side = 16
+    a = object_batches.ObjectBatches(range(64), size=side, levels=(6,), seed=2, oversample=1, bank=8, renew=4)
+    b = object_batches.ObjectBatches(range(64), size=side, levels=(6,), seed=2, oversample=1, bank=8, renew=4)
+    reserved = torch.cat([object_batches.object_layers(range(64), side, s)
+                          for s in (object_batches.STANDARD_OBJECT_SEED, object_batches.VALIDATION_OBJECT_SEED)])
+    seen = set(zip(a.slots.tolist(), a.object_seeds.tolist(), strict=True))
+    for _ in range(6):
+        images, category, obj, _ = a(12)
+        assert np.all(a.object_seeds >= object_batches.FIRST_TRAINING_SEED)
+        np.testing.assert_array_equal(category.numpy(), obj // 8)
+        assert set(obj) <= set(a.slots.tolist())
+        held = a.layers.reshape(len(a.slots), 1, -1)
+        assert float((held - reserved.reshape(1, len(reserved), -1)).abs().amax(-1).min()) > 0.05
+        seen |= set(zip(a.slots.tolist(), a.object_seeds.tolist(), strict=True))
+        assert torch.equal(images, b(12)[0])  # the same seed, the same objects and images
+    assert a.n_objects_drawn == 8 + 6 * 4 and len(seen) == a.n_objects_drawn
+    fixed = object_batches.ObjectBatches([3, 40], size=side, seed=0)
+    assert fixed.n_objects_drawn == 2 and np.all(fixed.object_seeds == object_batches.STANDARD_OBJECT_SEED)
+    with pytest.raises(ValueError, match="renew"):
+        object_batches.ObjectBatches([0], size=side, bank=4, renew=5)
+
+
+def test_training_batches_draw_new_objects_of_the_templates():
+    batches = ventral_cnn.training_batches(seed=1, templates=[0, 9, 63], bank=4, renew=2)
+    assert batches.size == ventral_cnn.IMAGE_SIZE and batches.levels == ventral_cnn.TRAIN_LEVELS
+    images, category, obj, level = batches(5)
+    assert set(obj) <= {0, 9, 63} and set(level) <= set(ventral_cnn.TRAIN_LEVELS)
+    assert np.all(batches.object_seeds >= object_batches.FIRST_TRAINING_SEED) and batches.n_objects_drawn == 6
+
+
 def test_object_batches_reject_bad_arguments():
     with pytest.raises(ValueError, match="levels"):
         object_batches.ObjectBatches([0], size=32, levels=(2,))
@@ -197,6 +230,15 @@ def test_depth_decoding_reads_every_representation(small_set):
     assert set(res) == {"category", "identity"} and set(res["category"]) == set(reps)
     assert np.all(res["category"]["net a"]["mean"] > 0.9)
     assert np.all(res["category"]["pixels"]["mean"] < 0.4)
+
+
+def test_unit_count_effect_reads_a_layer_through_each_count(small_set):
+    nets = {"a": ventral_cnn.build(0)}
+    got = ventral_analysis.unit_count_effect(nets, small_set, counts=(8, 100), level=0)
+    assert set(got) == {"a"} and set(got["a"]) == {8, 100}
+    assert all(0 <= v <= 1 for v in got["a"].values())
+    with pytest.raises(ValueError, match="no images at level 3"):
+        ventral_analysis.unit_count_effect(nets, small_set, level=3)
 
 
 def test_hmax_features_cached_round_trip(small_set, tmp_path, monkeypatch):

@@ -37,7 +37,8 @@ Wrong answers per exercise (the keys of ``WRONG``):
 - 08 split_half_reliability: the raw split-half r (no Spearman-Brown); correlated across sites;
   squared correlations.
 - 08 normalised_predictivity: fitted and scored on all images (in-sample); no ceiling; divided
-  by the square root of the ceiling; correlations instead of explained variances.
+  by the square root of the ceiling; correlations instead of explained variances; squared without
+  its sign (anti-correlation credited); r^2 within each fold, averaged over folds.
 """
 from __future__ import annotations
 
@@ -618,8 +619,18 @@ def predictivity_r(features, responses, splits, ceiling, make_regression=predict
     return _pooled_r(_held_out(features, responses, splits, make_regression), responses) / ceiling
 
 
+def predictivity_unsigned(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    return _pooled_r(_held_out(features, responses, splits, make_regression), responses) ** 2 / ceiling
+
+
+def predictivity_corrcoef(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
+    # correct: the same, with np.corrcoef and np.abs
+    r = _pooled_r(_held_out(features, responses, splits, make_regression), responses)
+    return r * np.abs(r) / ceiling
+
+
 def predictivity_per_fold(features, responses, splits, ceiling, make_regression=predictivity_ref.make_regression):
-    # correct (close enough): r^2 within each test fold, averaged over folds
+    # r^2 within each test fold, averaged over folds (not the pooled r the exercise asks for)
     scores = []
     for train, test in splits:
         pred = make_regression().fit(features[train], responses[train]).predict(features[test])
@@ -655,7 +666,7 @@ ANSWER = {
     "subsample_sites": ["rng.choice(features.shape[1], n, replace=False)"],
     "train_step": ["F.cross_entropy(model(images), labels)", "loss.backward()\n    optimizer.step()"],
     "split_half_reliability": ["a = half_a - half_a.mean(axis=0)", "(a * b).sum(axis=0)"],
-    "normalised_predictivity": ["predicted[test] = fitted.predict(features[test])", "r**2 / np.asarray(ceiling"],
+    "normalised_predictivity": ["predicted[test] = fitted.predict(features[test])", "np.sign(r) * r**2 / np.asarray(ceiling"],
 }
 
 P = pytest.param
@@ -729,6 +740,8 @@ WRONG = [
     P(vc.check_predictivity, "normalised_predictivity", predictivity_no_ceiling, r"without the noise ceiling", id="08-predictivity-no-ceiling"),
     P(vc.check_predictivity, "normalised_predictivity", predictivity_sqrt_ceiling, r"square root of the ceiling", id="08-predictivity-sqrt-ceiling"),
     P(vc.check_predictivity, "normalised_predictivity", predictivity_r, r"correlations, not explained variances", id="08-predictivity-correlation"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_unsigned, r"anti-correlate.*keep the sign", id="08-predictivity-unsigned"),
+    P(vc.check_predictivity, "normalised_predictivity", predictivity_per_fold, r"anti-correlate with their responses \(pooled over all images\)", id="08-predictivity-per-fold"),
 ]
 
 
@@ -779,7 +792,7 @@ CORRECT = [
     P(dc.check_subsample_sites, subsample_permutation, id="07-subsample-permutation"),
     P(vc.check_train_step, train_step_nll, id="08-train_step-nll-tensor"),
     P(vc.check_split_half_reliability, reliability_zscores, id="08-reliability-zscores"),
-    P(vc.check_predictivity, predictivity_per_fold, id="08-predictivity-per-fold"),
+    P(vc.check_predictivity, predictivity_corrcoef, id="08-predictivity-corrcoef"),
 ]
 
 

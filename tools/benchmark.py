@@ -135,7 +135,7 @@ def figures_ventral() -> dict[str, str]:
         "ventral CNN: category of new objects at V6 (chance 0.12): trained, untrained, HMAX C2, pixels":
             f"{k['trained']:.2f}, {k['untrained']:.2f}, {k['HMAX C2']:.2f}, {k['pixels']:.2f} "
             f"(readout {k['readout']:.2f}; {k['steps']} steps in {k['seconds']:.0f} s)",
-        "ventral CNN: best layer per area (median normalised predictivity)": f"{k['best']}",
+        "ventral CNN: best layer per area (Brain-Score, r^2 / ceiling)": f"{k['best']}",
     }
 
 

@@ -148,9 +148,21 @@ def _regression_problem(seed: int = 0, n: int = 160, d: int = 8):
     return X, Y, ceiling, decoding.image_splits(np.arange(n) % 4, 4, seed)
 
 
+def _anti_correlated_site(seed: int = 0, n: int = 160) -> tuple[np.ndarray, np.ndarray, list]:
+    """Features unrelated to two sites whose means differ between folds: every fold's prediction is
+    (about) the mean of the *other* folds, so the held-out predictions anti-correlate with them."""
+    rng = np.random.default_rng(seed + 100)
+    X = rng.normal(size=(n, 8))
+    splits = decoding.image_splits(np.arange(n) % 4, 4, seed)
+    y = np.zeros((n, 2))
+    for k, (_, test) in enumerate(splits):
+        y[test] = np.array([k, 2.0 * (3 - k)]) + 0.05 * rng.normal(size=(len(test), 2))
+    return X, y, splits
+
+
 @visible_check
 def check_predictivity(predictivity: Callable) -> None:
-    """``predictivity(features, responses, splits, ceiling)``: cross-validated r^2 / ceiling per site."""
+    """``predictivity(features, responses, splits, ceiling)``: cross-validated sign(r) r^2 / ceiling per site."""
     name = "check_predictivity"
     X, Y, ceiling, splits = _regression_problem()
     got = predictivity(X, Y, splits, ceiling)
@@ -183,4 +195,16 @@ def check_predictivity(predictivity: Callable) -> None:
     expect_close(got, want, name, "predictivity(...) of 3 sites (linear, linear + noise, pure noise)",
                  "r^2 over images of the held-out predictions (all folds together) and the responses, "
                  "divided by the ceiling", atol=0.05)
-    passed(name, f"normalised predictivity {np.round(got, 2)} (linear, half-noise, noise)")
+    Xa, ya, sa = _anti_correlated_site()
+    anti = np.asarray(predictivity(Xa, ya, sa, np.ones(2)), float).ravel()
+    want_anti = pred.predictivity(Xa, ya, sa, np.ones(2))
+    if anti.shape == want_anti.shape and np.allclose(anti, -want_anti, atol=0.05):
+        raise CheckError(f"{name}: two sites whose held-out predictions anti-correlate with their responses scored "
+                         f"{np.round(anti, 2)}, expected {np.round(want_anti, 2)}. Hint: keep the sign of r, "
+                         "sign(r) r^2: squaring alone would credit an anti-correlated prediction as "
+                         "explained variance")
+    expect_close(anti, want_anti, name, "the normalised predictivity of two sites whose held-out predictions "
+                 "anti-correlate with their responses (pooled over all images)",
+                 "sign(r) r^2 / ceiling with r over all images of the held-out predictions", atol=0.05)
+    passed(name, f"normalised predictivity {np.round(got, 2)} (linear, half-noise, noise), {np.round(anti, 2)} "
+           "(anti-correlated)")

@@ -111,22 +111,28 @@ def depth_figure(results: Mapping[str, Mapping[str, Mapping[str, np.ndarray]]], 
     return fig
 
 
-def _quartile_line(ax, summary, region: str, names: Sequence[str], xs: Sequence[float], **kw) -> None:
-    """Medians joined by a line, quartiles as error bars."""
-    med = np.array([summary[n][region]["median"] for n in names])
-    lo = med - np.array([summary[n][region]["q25"] for n in names])
-    hi = np.array([summary[n][region]["q75"] for n in names]) - med
-    ax.errorbar(xs, med, yerr=[lo, hi], capsize=3, **kw)
+def _value_line(ax, summary, region: str, names: Sequence[str], xs: Sequence[float], **kw) -> None:
+    """Values joined by a line, (low, high) as error bars."""
+    v = np.array([summary[n][region]["value"] for n in names])
+    lo = v - np.array([summary[n][region]["low"] for n in names])
+    hi = np.array([summary[n][region]["high"] for n in names]) - v
+    ax.errorbar(xs, v, yerr=[np.maximum(lo, 0), np.maximum(hi, 0)], capsize=3, **kw)
 
 
 def predictivity_figure(summary: Mapping[str, Mapping[str, Mapping[str, float]]],
-                        baselines: Sequence[str] = ("pixels", "HMAX C1", "HMAX C2"), title: str = ""):
-    """Median normalised predictivity (quartiles as bars) of each representation, one panel per region.
+                        baselines: Sequence[str] = ("pixels", "HMAX C1", "HMAX C2"), title: str = "",
+                        ylabel: str = "explained variance / noise ceiling", sites: str = "sites"):
+    """Predictivity of each representation (a value and a range as bars), one panel per region.
 
     Parameters
     ----------
-    summary : dict name -> region -> {"median", "q25", "q75", "n_sites"}
-        From :func:`helpers.predictivity.summarise`.
+    summary : dict name -> region -> {"value", "low", "high", "n_sites"}
+        From :func:`helpers.predictivity.summarise` (median and quartiles over sites) or
+        :meth:`helpers.predictivity.BrainScore.summary` (the score and its error over splits).
+    ylabel : str
+        What the value is (name the convention).
+    sites : str
+        How the panel titles name the sites counted (e.g. "reliable sites").
     """
     regions = sorted({r for v in summary.values() for r in v}, key=lambda r: (r != "V4", r))
     fig, axes = new_figure(len(regions), 1, width=5.2, height=4.2, squeeze=False, sharey=True)
@@ -137,20 +143,21 @@ def predictivity_figure(summary: Mapping[str, Mapping[str, Mapping[str, float]]]
 
         bl = [b for b in baselines if b in summary and region in summary[b]]
         if bl:
-            _quartile_line(ax, summary, region, bl, [x_of[b] for b in bl], color=_BASELINE_COLOUR, marker="s",
+            _value_line(ax, summary, region, bl, [x_of[b] for b in bl], color=_BASELINE_COLOUR, marker="s",
                            ls=":", lw=1.2, label="hand-built")
         for k, (net, layers) in enumerate(nets.items()):
             names = [f"{net} {l}" for l in layers if region in summary[f"{net} {l}"]]
-            _quartile_line(ax, summary, region, names, [x_of[n.split(" ", 1)[1]] for n in names], color=colour,
+            _value_line(ax, summary, region, names, [x_of[n.split(" ", 1)[1]] for n in names], color=colour,
                            marker="o", ls="-" if k == 0 else "--", lw=2.4 if k == 0 else 1.4,
                            alpha=1.0 if k == 0 else 0.6, label=f"{net} network")
         n_sites = next(v[region]["n_sites"] for v in summary.values() if region in v)
         ax.axvline(len(bl) - 0.5, color=NEUTRAL, lw=0.6)
         ax.axhline(1.0, ls=":", color=NEUTRAL, lw=1)
         ax.set_xticks(range(len(xnames)), xnames, rotation=40, ha="right")
-        ax.set_title(f"{region} ({n_sites} reliable sites)")
-        ax.set_ylim(0, 1.1)
-    axes[0][0].set_ylabel("explained variance / noise ceiling")
+        ax.set_title(f"{region} ({n_sites} {sites})")
+        lows = [v[region]["low"] for v in summary.values() if region in v and np.isfinite(v[region]["low"])]
+        ax.set_ylim(min([0.0, *lows]) - 0.02, 1.1)
+    axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     if title:
         fig.suptitle(title)

@@ -246,8 +246,14 @@ fig = plotting.fixed_points_pca(flipflop.visited_states(result.model)[:800], fps
 #
 # * A rate RNN is $u(t+1) = W r(t) + I(t)$, $r = \sigma(u)$; the Sorscher/Sussillo ($M, J, W$)
 #   and generic ($W_{rec}, W_{in}, b$) notations describe the same network.
-# * The spectral radius rules the dynamics: with $W = gQ$ the norm is exactly $g^t$; random tanh
-#   networks become chaotic as $g$ crosses 1.
+# * For $W = gQ$ ($Q$ orthogonal) every eigenvalue has modulus $g$ and every singular value is
+#   $g$, so the norm is exactly $g^t$. In general the spectral radius and the largest singular
+#   value differ: the spectral radius sets how the linear
+#   network grows or decays in the long run, and random tanh networks ($W_{ij} \sim \mathcal N(0,
+#   g^2/N)$, spectral radius $g$) become chaotic as $g$ crosses 1; but the largest singular value
+#   bounds how much each single step can stretch a state or a gradient (for such a random matrix
+#   it is about $2g$), which is what decides whether gradients must vanish (Pascanu et al. 2013;
+#   notebook 02).
 # * Memory lives in **attractors**: a trained network stores 3 bits as 8 stable fixed points, and
 #   its computation can be read off its fixed points. The ring attractor (notebook 03) and the
 #   grid-cell network (notebook 04) store a *continuous* variable the same way.

@@ -326,8 +326,12 @@ if curves:
 #
 # - The core object recognition test: decode category or identity with a *linear* readout,
 #   cross-validated on held-out images — or held-out objects, to test generalisation.
-# - IT supports linear readout across position, size and pose; V4 and pixels do well only when
-#   nothing varies, so the IT − V4 gap grows with variation.
+# - In the recordings, IT supports linear readout across position, size and pose, and V4 and
+#   pixels do well only when nothing varies, so the IT − V4 gap grows with variation (Majaj et
+#   al. 2015). The stand-in *assumes* IT's tolerance (its IT sites are given Gaussian tuning around
+#   a preferred position, size and pose): on it, the figures show how a linear readout measures
+#   that tolerance and how the gap depends on variation and sites, not that IT has it.
 # - Accuracy rises with the number of sites read, steadily for IT, little for V4 at high variation.
 # - Invariant *and* selective features are needed: hand-built HMAX features fall short of IT;
-#   task-driven networks trained on recognition are the models that reach it (and predict V4/IT).
+#   task-driven networks trained on recognition came closest in the recordings (Yamins et al.
+#   2014), which notebook 08 takes up.
