@@ -365,7 +365,10 @@ def brainscore_splits(objects: Any, n_splits: int = BRAINSCORE_SPLITS, train_siz
 
     Each split puts ``train_size`` of the images in training and the rest in test, with every
     object in the same proportion (``StratifiedShuffleSplit``; Brain-Score's ``random_state`` is 1).
-    Unlike k folds, the test sets overlap and need not cover every image.
+    Unlike k folds, the test sets overlap and need not cover every image. Stratifying needs at
+    least one test image per object: for a small set whose test share would hold fewer images
+    than there are objects (e.g. 256 images of 32 objects), each split tests one image per object
+    instead (Brain-Score's 5,760 images of 64 objects never need this).
 
     Parameters
     ----------
@@ -383,7 +386,11 @@ def brainscore_splits(objects: Any, n_splits: int = BRAINSCORE_SPLITS, train_siz
     n_splits = val.check_scalar(n_splits, "n_splits", int, min_val=1)
     train_size = val.check_scalar(train_size, "train_size", min_val=0, max_val=1, include_boundaries="neither")
     seed = val.check_scalar(seed, "seed", int, min_val=0)
-    cv = StratifiedShuffleSplit(n_splits=n_splits, train_size=train_size, random_state=seed)
+    n_objects = len(np.unique(o))
+    if n_objects >= len(o):
+        raise ValueError(f"objects must repeat (several images per object), got {len(o)} images of {n_objects}")
+    n_test = max(len(o) - int(np.floor(train_size * len(o))), n_objects)
+    cv = StratifiedShuffleSplit(n_splits=n_splits, train_size=len(o) - n_test, test_size=n_test, random_state=seed)
     return list(cv.split(np.zeros(len(o)), o))
 
 

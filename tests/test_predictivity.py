@@ -181,6 +181,11 @@ def test_brainscore_splits_are_stratified_by_object():
     again = pred.brainscore_splits(objects)
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again, strict=True))
     assert not np.array_equal(splits[0][1], pred.brainscore_splits(objects, seed=2)[0][1])
+    small = np.repeat(np.arange(32), 8)  # 10% would be 26 test images for 32 objects: one each instead
+    for train, test in pred.brainscore_splits(small):
+        assert len(test) == 32 and np.all(np.bincount(small[test]) == 1) and len(train) == 224
+    with pytest.raises(ValueError, match="repeat"):
+        pred.brainscore_splits(np.arange(10))
 
 
 def test_brain_score_follows_its_formulas():

@@ -68,8 +68,10 @@ N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per poin
 # objects). None of them is a test object — `tests/test_ventral_cnn.py` checks that no standard
 # or validation object is ever drawn — but each test object is a new instance of a template
 # variant that training sees with other proportions: the test asks for new cars, not for a kind
-# of car never seen. The recipe (architecture, levels, learning rate) was chosen on the
-# validation objects (`tools/bench_ventral.py --validation`), never on the test objects.
+# of car never seen. The training levels, learning rate and batch size were compared on the
+# validation objects (`tools/bench_ventral.py --validation`; the numbers are in
+# `helpers/ventral_cnn.py`), never on the test objects; the architecture is the one of earlier
+# versions of this notebook, not tuned again.
 #
 # Each training image is drawn fresh (`object_batches.ObjectBatches`: each object is painted once
 # by `stimuli.render` and warped to each pose — the same pose law and pixels as
@@ -77,7 +79,7 @@ N_RESAMPLES = 3 if FULL else 1       # draws of decoding folds averaged per poin
 
 # %%
 standin = neural_standin.synthetic(n_per_object=8, verbose=True)     # notebook 07's data set (cached)
-train_objects, test_objects = ventral_cnn.split_objects(seed=SEED)
+_, test_objects = ventral_cnn.split_objects(seed=SEED)   # the 32 test objects (and the 32 others)
 test = ventral_analysis.held_out(standin, test_objects, N_PER_OBJECT)   # 32 unseen objects x 8 images x 3 levels
 batches = ventral_cnn.training_batches(seed=SEED)   # new objects of the 64 templates, seeds >= 2
 images, category, obj, level = batches(16)
